@@ -37,10 +37,10 @@ def as_step_count(value: Any, name: str = "steps") -> int:
     return int(value)
 
 
-def as_float_dtype(value: Any, name: str = "dtype") -> np.dtype[np.floating[Any]]:
+def as_float_dtype(value: Any, name: str = "dtype") -> np.dtype[Any]:
     """Return ``value`` as numpy float32 or float64 dtype, or raise naming ``name``."""
     try:
-        dtype = np.dtype(value)
+        dtype: np.dtype[Any] = np.dtype(value)
     except TypeError as error:
         raise TypeError(f"{name} must be one of {FLOAT_DTYPES}, got {value!r}") from error
     if dtype.name not in FLOAT_DTYPES:

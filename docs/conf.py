@@ -1,0 +1,88 @@
+"""Sphinx configuration of the book *Why learning rates diverge*.
+
+Build it with ``nox -s docs`` (warnings are errors). Pages are MyST-Markdown notebooks executed
+by MyST-NB against the installed ``lrsim``; their outputs are cached, and the cache is keyed on
+a digest of lrsim's source so that a change in ``src/`` re-executes every page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from importlib.metadata import version
+from pathlib import Path
+
+import lrsim
+
+DOCS = Path(__file__).parent
+BUILD = DOCS.parent / "build"
+
+# A stray MPLBACKEND makes matplotlib-inline drop every figure while the build still passes;
+# the kernels inherit this process's environment.
+os.environ.pop("MPLBACKEND", None)
+
+
+def lrsim_source_digest() -> str:
+    """Hash every file of the lrsim package that the kernels import (not only the code cells)."""
+    package = Path(lrsim.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+project = "Why learning rates diverge"
+author = "The lrsim authors"
+copyright = "2026, the lrsim authors"
+release = version("lrsim")
+version = release
+
+extensions = ["myst_nb"]
+
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
+source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
+root_doc = "index"
+language = "en"
+
+# --- MyST ---------------------------------------------------------------------------------
+myst_enable_extensions = ["amsmath", "colon_fence", "deflist", "dollarmath"]
+myst_heading_anchors = 3
+
+# --- Execution: every page runs at build time; any error or stderr output fails the build ---
+LRSIM_SOURCE_DIGEST = lrsim_source_digest()
+nb_execution_mode = "cache"
+# The stock cache hashes only the code cells; keying its folder on lrsim's source makes a
+# change in src/ re-execute every page.
+nb_execution_cache_path = str(BUILD / "jupyter_cache" / LRSIM_SOURCE_DIGEST)
+lrsim_source_digest = LRSIM_SOURCE_DIGEST
+nb_execution_excludepatterns: list[str] = []
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+nb_execution_timeout = 300
+nb_output_stderr = "error"
+nb_merge_streams = False
+# Tables that cells display as Markdown need MyST (CommonMark has no tables).
+nb_render_markdown_format = "myst"
+
+# --- HTML -----------------------------------------------------------------------------------
+html_theme = "sphinx_book_theme"
+html_title = "Why learning rates diverge"
+html_static_path = ["_static"]
+html_last_updated_fmt = None
+html_copy_source = False
+html_show_sourcelink = False
+html_theme_options = {
+    "show_toc_level": 2,
+    "use_download_button": False,
+    "use_fullscreen_button": False,
+    "home_page_in_toc": True,
+    "navigation_with_keys": False,
+}
+
+
+def setup(app):  # type: ignore[no-untyped-def]
+    # A config value that changes with lrsim's source: Sphinx re-reads every page when it
+    # changes, even if no page's text did.
+    app.add_config_value("lrsim_source_digest", LRSIM_SOURCE_DIGEST, "env")

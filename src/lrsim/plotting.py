@@ -1,0 +1,195 @@
+"""The book's figure style and plot helpers: the only lrsim module that imports matplotlib.
+
+Figures have an opaque white background so that they read the same in the site's light and dark
+themes, use the Okabe-Ito colour-blind-safe palette, and give each of the seed's learning rates
+the same colour on every page (:data:`SEED_COLORS`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.style
+import numpy as np
+from matplotlib.axes import Axes
+from numpy.typing import ArrayLike
+
+from lrsim.parabola import SEED_CURVATURE, loss
+
+__all__ = [
+    "BOOK_STYLE",
+    "OKABE_ITO",
+    "SEED_COLORS",
+    "eta_color",
+    "plot_abs_iterates",
+    "plot_parabola_path",
+    "use_book_style",
+]
+
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+}
+"""The Okabe-Ito palette (distinguishable with the common colour-vision deficiencies)."""
+
+SEED_COLORS = {
+    0.8: OKABE_ITO["blue"],
+    1.0: OKABE_ITO["orange"],
+    1.1: OKABE_ITO["purple"],
+    1.2: OKABE_ITO["vermillion"],
+}
+"""Colour of each learning rate the seed article discusses, the same on every page."""
+
+BOOK_STYLE: dict[str, Any] = {
+    "figure.figsize": (7.0, 3.6),
+    "figure.dpi": 100,
+    "figure.facecolor": "white",
+    "figure.constrained_layout.use": True,
+    "axes.facecolor": "white",
+    "axes.edgecolor": "#333333",
+    "axes.labelcolor": "#111111",
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 11,
+    "axes.grid": True,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": "cycler(color=[{}])".format(
+        ", ".join(repr(OKABE_ITO[name]) for name in ("blue", "vermillion", "green", "orange"))
+    ),
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.8,
+    "font.size": 11,
+    "legend.fontsize": 10,
+    "legend.frameon": False,
+    "lines.linewidth": 2.0,
+    "lines.markersize": 6,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "xtick.color": "#333333",
+    "ytick.color": "#333333",
+    "savefig.facecolor": "white",
+    # Same figure, same bytes: SVG ids are derived from this salt instead of a random one.
+    "svg.hashsalt": "lrsim",
+}
+"""The matplotlib rcParams of every figure in the book."""
+
+
+def use_book_style() -> None:
+    """Apply :data:`BOOK_STYLE` to matplotlib's global rcParams.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> use_book_style()
+    >>> matplotlib.rcParams["svg.hashsalt"]
+    'lrsim'
+    """
+    matplotlib.style.use(BOOK_STYLE)
+
+
+def eta_color(eta: float) -> str:
+    """Return the book's colour for learning rate ``eta`` (grey for rates the seed does not use).
+
+    Examples
+    --------
+    >>> eta_color(1.2)
+    '#D55E00'
+    >>> eta_color(0.3)
+    '#555555'
+    """
+    for seed_eta, color in SEED_COLORS.items():
+        if np.isclose(eta, seed_eta, rtol=0, atol=1e-12):
+            return color
+    return "#555555"
+
+
+def plot_parabola_path(
+    ax: Axes,
+    path: ArrayLike,
+    *,
+    curvature: float = SEED_CURVATURE,
+    color: str = OKABE_ITO["blue"],
+    label: str | None = None,
+    x_limit: float | None = None,
+) -> Axes:
+    """Draw f(x) = (L/2)x² and the gradient-descent iterates on it, joined in order.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    path : array_like
+        Iterates x_0, x_1, … (1-D), e.g. from :func:`lrsim.parabola.iterate`.
+    curvature : float, default 2
+        L of the parabola to draw.
+    color : str
+        Colour of the iterates.
+    label : str, optional
+        Legend label of the iterates.
+    x_limit : float, optional
+        Half-width of the x range drawn; by default just wider than the iterates.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from lrsim.parabola import iterate
+    >>> fig, ax = plt.subplots()
+    >>> _ = plot_parabola_path(ax, iterate(0.8, steps=3))
+    >>> len(ax.lines)
+    3
+    >>> plt.close(fig)
+    """
+    xs = np.asarray(path, dtype=np.float64)
+    finite = xs[np.isfinite(xs)]
+    half_width = x_limit if x_limit is not None else 1.1 * float(np.max(np.abs(finite), initial=1))
+    grid = np.linspace(-half_width, half_width, 401)
+    ax.plot(grid, loss(grid, curvature), color="#888888", linewidth=1.5, zorder=1)
+    ys = loss(xs, curvature)
+    ax.plot(xs, ys, color=color, linewidth=1.2, alpha=0.7, zorder=2)
+    ax.plot(xs, ys, "o", color=color, label=label, zorder=3)
+    ax.annotate("start", (xs[0], ys[0]), textcoords="offset points", xytext=(6, 6))
+    ax.set_xlabel("x")
+    ax.set_ylabel("f(x)")
+    return ax
+
+
+def plot_abs_iterates(
+    ax: Axes,
+    path: ArrayLike,
+    *,
+    color: str = OKABE_ITO["blue"],
+    label: str | None = None,
+) -> Axes:
+    """Plot |x_k| against step k on a log axis, where geometric growth or decay is a line.
+
+    Zeros and non-finite values are left out (a log axis cannot show them).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from lrsim.parabola import iterate
+    >>> fig, ax = plt.subplots()
+    >>> _ = plot_abs_iterates(ax, iterate(1.2, steps=10))
+    >>> ax.get_yscale()
+    'log'
+    >>> plt.close(fig)
+    """
+    magnitudes = np.abs(np.asarray(path, dtype=np.float64))
+    steps = np.arange(magnitudes.size)
+    shown = np.isfinite(magnitudes) & (magnitudes > 0)
+    ax.plot(steps[shown], magnitudes[shown], "o-", color=color, label=label, markersize=4)
+    ax.set_yscale("log")
+    ax.set_xlabel("step k")
+    ax.set_ylabel("|x_k|")
+    return ax

@@ -1,0 +1,76 @@
+"""Plain Markdown tables of computed numbers, for pages to display (no pandas needed)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+__all__ = ["format_number", "markdown_table"]
+
+
+def format_number(value: Any, spec: str = ".4g") -> str:
+    """Format a number for a table: a true minus sign, and ∞ / NaN spelled as readers expect.
+
+    Examples
+    --------
+    >>> format_number(-0.36)
+    '−0.36'
+    >>> format_number(float("inf")), format_number(float("nan"))
+    ('∞', 'NaN')
+    >>> format_number(None)
+    '—'
+    """
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    number = float(value)
+    if spec.endswith("d") and number.is_integer():
+        return format(int(number), spec).replace("-", "−")
+    if math.isnan(number):
+        return "NaN"
+    if math.isinf(number):
+        return "∞" if number > 0 else "−∞"
+    return format(number, spec).replace("-", "−")
+
+
+def markdown_table(
+    columns: Mapping[str, Sequence[Any]],
+    formats: Mapping[str, str | Callable[[Any], str]] | None = None,
+) -> str:
+    """Return a Markdown table with one column per mapping entry, all of the same length.
+
+    Parameters
+    ----------
+    columns : mapping of str to sequence
+        Header → cell values, in column order.
+    formats : mapping of str to str or callable, optional
+        Per column, a format spec for :func:`format_number` or a function giving the cell text.
+
+    Examples
+    --------
+    >>> print(markdown_table({"k": [0, 1], "x_k": [-1.0, 0.6]}, {"k": "d"}))
+    | k | x_k |
+    |---:|---:|
+    | 0 | −1 |
+    | 1 | 0.6 |
+    """
+    formats = dict(formats or {})
+    lengths = {len(values) for values in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError(f"columns must all have the same length, got lengths {sorted(lengths)}")
+    headers = list(columns)
+    lines = [
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join("---:" for _ in headers) + "|",
+    ]
+    for row in zip(*columns.values(), strict=True):
+        cells = []
+        for header, value in zip(headers, row, strict=True):
+            formatter = formats.get(header, ".4g")
+            cells.append(
+                formatter(value) if callable(formatter) else format_number(value, formatter)
+            )
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

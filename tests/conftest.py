@@ -1,0 +1,35 @@
+"""Shared fixtures: the built site, built once per test run exactly as `nox -s docs` builds it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build"
+
+
+def sphinx_build(docs: Path, build: Path, env: dict[str, str] | None = None) -> str:
+    """Run the strict HTML build used by `nox -s docs`; return its log, fail on any warning."""
+    command = [
+        sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going",
+        "-d", str(build / "doctrees"), str(docs), str(build / "html"),
+    ]  # fmt: skip
+    result = subprocess.run(
+        command, capture_output=True, text=True, env=env or os.environ.copy(), check=False
+    )
+    log = result.stdout + result.stderr
+    if result.returncode != 0:
+        pytest.fail(f"sphinx-build failed ({result.returncode}):\n{log[-6000:]}")
+    return log
+
+
+@pytest.fixture(scope="session")
+def site() -> Path:
+    """The HTML site in build/html, brought up to date (a no-op if `nox -s docs` just ran)."""
+    sphinx_build(ROOT / "docs", BUILD)
+    return BUILD / "html"
