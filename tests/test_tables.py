@@ -21,3 +21,9 @@ def test_table_has_one_row_per_value_and_custom_formatters():
 def test_columns_of_different_lengths_are_rejected():
     with pytest.raises(ValueError, match="same length"):
         markdown_table({"a": [1], "b": [1, 2]})
+
+
+def test_pipes_in_headers_and_cells_are_escaped_so_the_table_stays_a_table():
+    table = markdown_table({"|x|": ["|1 − 2η|"]}, {"|x|": str})
+    assert table.splitlines()[0] == "| \\|x\\| |"
+    assert table.splitlines()[2] == "| \\|1 − 2η\\| |"

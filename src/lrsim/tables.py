@@ -35,6 +35,11 @@ def format_number(value: Any, spec: str = ".4g") -> str:
     return format(number, spec).replace("-", "−")
 
 
+def _escape(text: str) -> str:
+    """Escape the pipes in a cell (as in |x|), which would otherwise end the cell."""
+    return text.replace("|", "\\|")
+
+
 def markdown_table(
     columns: Mapping[str, Sequence[Any]],
     formats: Mapping[str, str | Callable[[Any], str]] | None = None,
@@ -50,10 +55,10 @@ def markdown_table(
 
     Examples
     --------
-    >>> print(markdown_table({"k": [0, 1], "x_k": [-1.0, 0.6]}, {"k": "d"}))
-    | k | x_k |
+    >>> print(markdown_table({"k": [0, 1], "|x_k|": [1.0, 0.6]}, {"k": "d"}))
+    | k | \\|x_k\\| |
     |---:|---:|
-    | 0 | −1 |
+    | 0 | 1 |
     | 1 | 0.6 |
     """
     formats = dict(formats or {})
@@ -62,15 +67,14 @@ def markdown_table(
         raise ValueError(f"columns must all have the same length, got lengths {sorted(lengths)}")
     headers = list(columns)
     lines = [
-        "| " + " | ".join(headers) + " |",
+        "| " + " | ".join(_escape(header) for header in headers) + " |",
         "|" + "|".join("---:" for _ in headers) + "|",
     ]
     for row in zip(*columns.values(), strict=True):
         cells = []
         for header, value in zip(headers, row, strict=True):
             formatter = formats.get(header, ".4g")
-            cells.append(
-                formatter(value) if callable(formatter) else format_number(value, formatter)
-            )
+            text = formatter(value) if callable(formatter) else format_number(value, formatter)
+            cells.append(_escape(text))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
