@@ -4,6 +4,16 @@ Pure NumPy, typed, deterministic. Submodules:
 
 ``lrsim.parabola``
     Gradient descent on f(x) = (L/2)x²: iterates, closed form, regimes, thresholds, overflow.
+``lrsim.optimizers``
+    SGD (momentum, Nesterov), RMSprop and Adam with Keras 3's update arithmetic.
+``lrsim.callbacks``
+    ReduceLROnPlateau, EarlyStopping, LearningRateScheduler, TerminateOnNaN (Keras 3 semantics).
+``lrsim.network``
+    A small dense softmax classifier with Keras's clipped cross-entropy and hand-written backprop.
+``lrsim.training``
+    ``fit``: Keras's training loop for one model or a vectorised ensemble; divergence records.
+``lrsim.datasets``
+    Deterministic synthetic classification data (noisy spirals, Gaussian blobs), one-hot labels.
 ``lrsim.plotting``
     The book's figure style (the only module that imports matplotlib).
 """

@@ -263,7 +263,8 @@ class ReduceLROnPlateau(_MonitorCallback):
         counting = ~improved & (self.cooldown_counter <= 0)
         wait = np.where(improved, 0, np.where(counting, wait + 1, wait))
         reduce = counting & (wait >= self.patience)
-        reduce &= learning_rate > float(np.float32(self.min_lr))
+        # Keras tests lr > float32(min_lr): min_lr rounded as the rate is stored.
+        reduce &= learning_rate > float(np.asarray(self.min_lr, dtype=optimizer.dtype))
         if reduce.any():
             reduced = np.maximum(learning_rate * self.factor, self.min_lr)
             optimizer.learning_rate = _log_value(np.where(reduce, reduced, learning_rate))

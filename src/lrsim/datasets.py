@@ -114,7 +114,7 @@ def spirals(
     *,
     n_classes: int = 3,
     turns: float = 0.75,
-    noise: float = 0.1,
+    noise: float = 0.08,
     validation_split: float = 0.2,
     seed: int | np.random.Generator | None = 0,
 ) -> Dataset:
@@ -132,7 +132,7 @@ def spirals(
         >= 2.
     turns : float, default 0.75
         Revolutions of each arm from the centre to radius 1, >= 0.
-    noise : float, default 0.1
+    noise : float, default 0.08
         Standard deviation of the displacement, >= 0.
     validation_split : float, default 0.2
         Fraction held out for validation, in (0, 1).

@@ -343,6 +343,8 @@ def fit(
                     frozen_params[new] = params[new]
                     frozen_learning_rate[new] = current_learning_rate()[new]
                     stopped |= new
+                    if stopped.all():
+                        break
                 optimizer._step([grads], [params])
                 ran[:, batch] = ~stopped
                 if stopped.any():
