@@ -64,7 +64,7 @@ def test_plateau_min_delta_is_absolute_and_improvement_strict():
     values = [1.0, 1.0 - 0.5e-4, 1.0 - 1.0e-4, 1.0 - 0.5e-4]
     used, _ = replay(ReduceLROnPlateau(factor=0.5, patience=3, min_delta=1e-4), values)
     assert used[-1] == 0.1
-    used, model = replay(ReduceLROnPlateau(factor=0.5, patience=3, min_delta=1e-4), values + [1.0])
+    used, model = replay(ReduceLROnPlateau(factor=0.5, patience=3, min_delta=1e-4), [*values, 1.0])
     assert model.optimizer.learning_rate == 0.05
     used, model = replay(ReduceLROnPlateau(factor=0.5, patience=1, min_delta=0.0), [1.0, 1.0])
     assert model.optimizer.learning_rate == 0.05  # equal is no improvement
@@ -91,7 +91,7 @@ def test_plateau_cooldown_is_decremented_before_it_is_tested():
 
 def test_plateau_stops_at_min_lr_and_keeps_counting():
     callback = ReduceLROnPlateau(factor=0.1, patience=1, min_lr=0.005)
-    used, model = replay(callback, [1.0] * 5)
+    used, _model = replay(callback, [1.0] * 5)
     assert used == [0.1, 0.1, 0.1 * 0.1, 0.005, 0.005]
     assert int(callback.wait) == 2
 
@@ -139,7 +139,9 @@ def test_plateau_state_is_reset_by_on_train_begin():
 def test_missing_monitor_raises_naming_the_available_keys():
     callback = ReduceLROnPlateau()
     callback.set_model(SimpleNamespace(optimizer=SGD(0.1), stop_training=False))
-    with pytest.raises(ValueError, match=r"'val_loss'.*available keys: \['learning_rate', 'loss'\]"):
+    with pytest.raises(
+        ValueError, match=r"'val_loss'.*available keys: \['learning_rate', 'loss'\]"
+    ):
         callback.on_epoch_end(0, {"loss": 1.0})
     with pytest.raises(ValueError, match="monitors 'val_loss'"):
         EarlyStopping().on_epoch_end(0, {"loss": 1.0})
@@ -167,7 +169,9 @@ def test_plateau_ensemble_equals_separate_runs(values, patience, cooldown, dtype
     def make():
         return ReduceLROnPlateau(factor=0.3, patience=patience, cooldown=cooldown, min_lr=1e-3)
 
-    model = SimpleNamespace(optimizer=Adam(rates, dtype=dtype), stop_training=np.zeros(len(values), bool))
+    model = SimpleNamespace(
+        optimizer=Adam(rates, dtype=dtype), stop_training=np.zeros(len(values), bool)
+    )
     together = make()
     together.set_model(model)
     together.on_train_begin()
@@ -228,7 +232,8 @@ def test_early_stopping_restores_best_weights_even_without_stopping():
     stopper = EarlyStopping(patience=10, restore_best_weights=True)
     _, model = replay_until_stop(stopper, [0.9, 0.5, 0.7, 0.8])
     assert model.epochs_run == 4
-    assert model.weights == 1.0 and int(stopper.best_epoch) == 1
+    assert model.weights == 1.0
+    assert int(stopper.best_epoch) == 1
 
 
 def test_early_stopping_acts_per_member():
@@ -275,7 +280,7 @@ def test_scheduler_accepts_one_argument_schedules_and_works_per_member():
 def test_scheduler_rejects_non_float_results():
     scheduler = LearningRateScheduler(lambda epoch: 1)
     scheduler.set_model(SimpleNamespace(optimizer=SGD(0.1), stop_training=False))
-    with pytest.raises(ValueError, match="schedule must return a float, got 1 at epoch 0"):
+    with pytest.raises(TypeError, match="schedule must return a float, got 1 at epoch 0"):
         scheduler.on_epoch_begin(0)
     with pytest.raises(TypeError, match="schedule must be callable"):
         LearningRateScheduler(0.1)
@@ -302,24 +307,45 @@ def test_base_callback_hooks_do_nothing():
         getattr(callback, hook)({})
     for hook in ("on_epoch_begin", "on_epoch_end", "on_train_batch_begin", "on_train_batch_end"):
         getattr(callback, hook)(0, {})
-    assert callback.model is model and model.stop_training is False
+    assert callback.model is model
+    assert model.stop_training is False
 
 
 @pytest.mark.parametrize(
     ("make", "error", "message"),
     [
-        (lambda: ReduceLROnPlateau(factor=1.0), ValueError, r"factor must be finite and in \(0, 1\)"),
-        (lambda: ReduceLROnPlateau(factor=0.0), ValueError, r"factor must be finite and in \(0, 1\)"),
+        (
+            lambda: ReduceLROnPlateau(factor=1.0),
+            ValueError,
+            r"factor must be finite and in \(0, 1\)",
+        ),
+        (
+            lambda: ReduceLROnPlateau(factor=0.0),
+            ValueError,
+            r"factor must be finite and in \(0, 1\)",
+        ),
         (lambda: ReduceLROnPlateau(patience=-1), ValueError, "patience must be a non-negative"),
         (lambda: ReduceLROnPlateau(patience=1.5), TypeError, "patience must be a non-negative"),
         (lambda: ReduceLROnPlateau(cooldown=-1), ValueError, "cooldown must be a non-negative"),
         (lambda: ReduceLROnPlateau(min_lr=-1e-3), ValueError, r"min_lr must be finite and in \[0"),
-        (lambda: ReduceLROnPlateau(min_delta=-1e-4), ValueError, r"min_delta must be finite and in \[0"),
-        (lambda: ReduceLROnPlateau(mode="up"), ValueError, r"mode must be one of \('auto', 'min', 'max'\)"),
+        (
+            lambda: ReduceLROnPlateau(min_delta=-1e-4),
+            ValueError,
+            r"min_delta must be finite and in \[0",
+        ),
+        (
+            lambda: ReduceLROnPlateau(mode="up"),
+            ValueError,
+            r"mode must be one of \('auto', 'min', 'max'\)",
+        ),
         (lambda: ReduceLROnPlateau(monitor="val_f1"), ValueError, "pass mode='min' or mode='max'"),
         (lambda: ReduceLROnPlateau(monitor=3), TypeError, "monitor must be a str"),
         (lambda: EarlyStopping(patience=-2), ValueError, "patience must be a non-negative"),
-        (lambda: EarlyStopping(start_from_epoch=-1), ValueError, "start_from_epoch must be a non-negative"),
+        (
+            lambda: EarlyStopping(start_from_epoch=-1),
+            ValueError,
+            "start_from_epoch must be a non-negative",
+        ),
         (lambda: EarlyStopping(baseline=float("nan")), ValueError, "baseline must be finite"),
     ],
 )

@@ -22,8 +22,10 @@ def test_the_same_seed_gives_the_same_data_and_another_seed_other_data(make):
 @pytest.mark.parametrize("make", [spirals, blobs])
 def test_split_sizes_and_one_hot_balanced_labels(make):
     data = make(n_samples=600, n_classes=4, validation_split=0.25, seed=0)
-    assert data.x_train.shape == (450, 2) and data.x_val.shape == (150, 2)
-    assert data.n_features == 2 and data.n_classes == 4
+    assert data.x_train.shape == (450, 2)
+    assert data.x_val.shape == (150, 2)
+    assert data.n_features == 2
+    assert data.n_classes == 4
     labels = np.concatenate([data.y_train, data.y_val])
     assert set(np.unique(labels)) == {0.0, 1.0}
     np.testing.assert_array_equal(labels.sum(axis=1), 1.0)
@@ -72,10 +74,18 @@ def test_to_categorical_makes_one_hot_rows():
         (lambda: spirals(n_classes=1), ValueError, "n_classes must be an integer >= 2"),
         (lambda: spirals(noise=-0.1), ValueError, r"noise must be finite and in \[0, inf\)"),
         (lambda: spirals(turns=float("inf")), ValueError, "turns must be finite"),
-        (lambda: spirals(validation_split=1.0), ValueError, r"validation_split must be finite and in \(0, 1\)"),
+        (
+            lambda: spirals(validation_split=1.0),
+            ValueError,
+            r"validation_split must be finite and in \(0, 1\)",
+        ),
         (lambda: spirals(n_samples=2, validation_split=0.6), ValueError, "leaves an empty"),
         (lambda: blobs(n_features=0), ValueError, "n_features must be an integer >= 1"),
-        (lambda: blobs(cluster_std=0.0), ValueError, r"cluster_std must be finite and in \(0, inf\)"),
+        (
+            lambda: blobs(cluster_std=0.0),
+            ValueError,
+            r"cluster_std must be finite and in \(0, inf\)",
+        ),
         (lambda: blobs(n_samples=2.5), TypeError, "n_samples must be an integer"),
     ],
 )

@@ -21,7 +21,9 @@ LAYERS = [Dense(5, "relu"), Dense(4, "softmax"), Dense(3, "linear"), Dense(3, "s
 
 def batch(seed, samples=7, features=2, classes=3):
     rng = np.random.default_rng(seed)
-    return rng.standard_normal((samples, features)), np.eye(classes)[rng.integers(0, classes, samples)]
+    return rng.standard_normal((samples, features)), np.eye(classes)[
+        rng.integers(0, classes, samples)
+    ]
 
 
 def finite_difference_gradients(model, x, y, h=1e-6):
@@ -67,7 +69,9 @@ def test_cross_entropy_renormalises_clips_and_is_bounded():
     losses = categorical_crossentropy([[1, 0, 0], [0, 1, 0]], [[2.0, 1.0, 1.0], [1.0, 0.0, 0.0]])
     np.testing.assert_allclose(losses, [np.log(2.0), -np.log(1e-7)])
     assert losses.max() <= 16.1181
-    assert categorical_crossentropy([[0, 1]], np.array([[0.5, 0.5]], np.float32)).dtype == np.float32
+    assert (
+        categorical_crossentropy([[0, 1]], np.array([[0.5, 0.5]], np.float32)).dtype == np.float32
+    )
 
 
 def test_accuracy_compares_argmax():
@@ -93,7 +97,8 @@ def test_glorot_uniform_draws_within_the_limit_with_the_right_spread():
 def test_weights_start_as_glorot_kernels_and_zero_biases_in_keras_layout():
     model = Sequential([Dense(32, "relu"), Dense(3, "softmax")], input_dim=2, seed=7)
     kernel0, bias0, kernel1, bias1 = model.get_weights()
-    assert kernel0.shape == (2, 32) and kernel1.shape == (32, 3)
+    assert kernel0.shape == (2, 32)
+    assert kernel1.shape == (32, 3)
     np.testing.assert_array_equal(bias0, 0.0)
     np.testing.assert_array_equal(bias1, 0.0)
     rng = np.random.default_rng(7)
@@ -155,9 +160,21 @@ def test_evaluate_reports_mean_loss_and_accuracy():
         (lambda: Sequential([], input_dim=2), TypeError, "layers must be a non-empty sequence"),
         (lambda: Sequential([Dense(3)], input_dim=2), ValueError, "activation='softmax'"),
         (lambda: Sequential([Dense(3, "softmax")], input_dim=0), ValueError, "input_dim must be"),
-        (lambda: Sequential([Dense(3, "softmax")], input_dim=2, seed=-1), ValueError, "seed must be"),
-        (lambda: Sequential([Dense(3, "softmax")], input_dim=2, seed="a"), TypeError, "seed must be"),
-        (lambda: Sequential([Dense(3, "softmax")], input_dim=2, seed=[]), ValueError, "seed must not"),
+        (
+            lambda: Sequential([Dense(3, "softmax")], input_dim=2, seed=-1),
+            ValueError,
+            "seed must be",
+        ),
+        (
+            lambda: Sequential([Dense(3, "softmax")], input_dim=2, seed="a"),
+            TypeError,
+            "seed must be",
+        ),
+        (
+            lambda: Sequential([Dense(3, "softmax")], input_dim=2, seed=[]),
+            ValueError,
+            "seed must not",
+        ),
         (lambda: Sequential([Dense(3, "softmax")], input_dim=2, dtype=int), ValueError, "dtype"),
     ],
 )

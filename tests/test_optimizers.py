@@ -184,7 +184,8 @@ def test_ensemble_equals_separate_optimizers(lrs, kind, dtype):
 
 def test_ensemble_learning_rate_is_per_member_and_settable():
     optimizer = SGD(np.array([0.1, 0.2]))
-    assert optimizer.ensemble_size == 2 and SGD(0.1).ensemble_size is None
+    assert optimizer.ensemble_size == 2
+    assert SGD(0.1).ensemble_size is None
     optimizer.learning_rate = 0.05
     np.testing.assert_array_equal(optimizer.learning_rate, [0.05, 0.05])
     optimizer.learning_rate = [0.3, 0.0]
@@ -200,7 +201,11 @@ def test_ensemble_learning_rate_is_per_member_and_settable():
         (lambda: SGD(-1.0), ValueError, "learning_rate must be > 0"),
         (lambda: Adam(float("nan")), ValueError, "learning_rate must be finite"),
         (lambda: Adam(float("inf")), ValueError, "learning_rate must be finite"),
-        (lambda: Adam(np.ones((2, 2))), ValueError, "learning_rate must be a number or a non-empty 1-D"),
+        (
+            lambda: Adam(np.ones((2, 2))),
+            ValueError,
+            "learning_rate must be a number or a non-empty 1-D",
+        ),
         (lambda: Adam([]), ValueError, "learning_rate must be a number or a non-empty 1-D"),
         (lambda: Adam([0.1, -0.1]), ValueError, "learning_rate must be > 0"),
         (lambda: Adam(True), TypeError, "learning_rate must be a real number"),

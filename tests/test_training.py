@@ -27,8 +27,9 @@ def small_model(seed=0, dtype="float64"):
     return Sequential(LAYERS, input_dim=2, seed=seed, dtype=dtype)
 
 
-def reference_fit(model, optimizer, x, y, x_val, y_val, *, epochs, batch_size, shuffle, seed):
+def reference_fit(model, optimizer, data, *, epochs, batch_size, shuffle, seed):
     """Keras's fit written out the slow, obvious way, batch by batch with the public API."""
+    x, y = data.x_train, data.y_train
     rng = np.random.default_rng(seed)
     history = {"accuracy": [], "loss": [], "val_accuracy": [], "val_loss": []}
     for _ in range(epochs):
@@ -44,7 +45,7 @@ def reference_fit(model, optimizer, x, y, x_val, y_val, *, epochs, batch_size, s
             weights = model.get_weights()
             optimizer.apply(gradients, weights)
             model.set_weights(weights)
-        validation = model.evaluate(x_val, y_val)
+        validation = model.evaluate(data.x_val, data.y_val)
         history["accuracy"].append(correct / seen)
         history["loss"].append(total / seen)
         history["val_accuracy"].append(validation["accuracy"])
@@ -56,9 +57,8 @@ def reference_fit(model, optimizer, x, y, x_val, y_val, *, epochs, batch_size, s
 def test_fit_equals_the_batch_by_batch_reference(shuffle):
     expected_model, model = small_model(), small_model()
     expected = reference_fit(
-        expected_model, Adam(0.01), DATA.x_train, DATA.y_train, DATA.x_val, DATA.y_val,
-        epochs=4, batch_size=32, shuffle=shuffle, seed=3,
-    )  # fmt: skip
+        expected_model, Adam(0.01), DATA, epochs=4, batch_size=32, shuffle=shuffle, seed=3
+    )
     optimizer = Adam(0.01)
     history = fit(
         model, optimizer, DATA.x_train, DATA.y_train, epochs=4,
@@ -176,7 +176,7 @@ def test_a_second_fit_continues_with_the_optimizer_state():
     assert optimizer.iterations == 6
 
 
-def run_separately_and_together(kind, rates, seeds, dtype, callbacks, epochs=4):
+def run_separately_and_together(kind, rates, seeds, dtype, callbacks, *, epochs=4):
     """Return (ensemble model, ensemble history, [(model, history) per member])."""
     model = Sequential(LAYERS, input_dim=2, seed=seeds, dtype=dtype)
     history = fit(
@@ -231,7 +231,8 @@ def test_a_diverged_member_does_not_poison_the_others():
     assert history.divergence[1] == Divergence(epoch=0, batch=1, step=1)
     losses = np.asarray(history.history["val_loss"])
     assert losses.shape == (4, 3)
-    assert np.isnan(losses[:, 1]).all() and np.isfinite(losses[:, [0, 2]]).all()
+    assert np.isnan(losses[:, 1]).all()
+    assert np.isfinite(losses[:, [0, 2]]).all()
 
 
 def test_history_member_rejects_single_runs_and_bad_indices():
@@ -249,7 +250,11 @@ def test_history_member_rejects_single_runs_and_bad_indices():
     [
         ({"model": "model"}, TypeError, "model must be an lrsim.network.Sequential"),
         ({"optimizer": "adam"}, TypeError, "optimizer must be an lrsim.optimizers.Optimizer"),
-        ({"optimizer": SGD(0.1, dtype="float32")}, ValueError, "optimizer dtype 'float32' must match"),
+        (
+            {"optimizer": SGD(0.1, dtype="float32")},
+            ValueError,
+            "optimizer dtype 'float32' must match",
+        ),
         ({"optimizer": SGD(np.array([0.1, 0.2]))}, ValueError, "one value per ensemble member"),
         ({"x": np.zeros((70, 3))}, ValueError, r"x must have shape \(samples >= 1, 2\)"),
         ({"y": DATA.y_train[:60]}, ValueError, r"y must have shape \(70, 3\)"),

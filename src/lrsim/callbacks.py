@@ -117,6 +117,10 @@ class Callback:
 class _MonitorCallback(Callback):
     """Keras's MonitorCallback: which direction improves, and the float32 comparison."""
 
+    best: NDArray[np.float64]
+    """Best monitored value per member (meaningful where a value has been seen)."""
+    _has_best: NDArray[np.bool_]
+
     def __init__(self, monitor: str, mode: str, min_delta: float) -> None:
         super().__init__()
         if not isinstance(monitor, str):
@@ -156,14 +160,13 @@ class _MonitorCallback(Callback):
 
     def _improved(self, current: NDArray[np.float64]) -> NDArray[np.bool_]:
         """Compare with ``best`` per member, update ``best``, and return who improved."""
-        improved = ~self._has_best | self._is_improvement(current, self.best)
+        improved: NDArray[np.bool_] = ~self._has_best | self._is_improvement(current, self.best)
         self.best = np.where(improved, current, self.best)
         self._has_best = self._has_best | improved
         return improved
 
     def _reset_best(self, shape: tuple[int, ...]) -> None:
-        self.best: NDArray[np.float64] = np.full(shape, np.nan)
-        """Best monitored value per member (meaningful where a value has been seen)."""
+        self.best = np.full(shape, np.nan)
         self._has_best = np.zeros(shape, dtype=bool)
 
 
@@ -215,7 +218,7 @@ class ReduceLROnPlateau(_MonitorCallback):
      0.05000000074505806, 0.05000000074505806, 0.02500000037252903, 0.02500000037252903]
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - Keras's signature, positional order included
         self,
         monitor: str = "val_loss",
         factor: float = 0.1,
@@ -322,7 +325,7 @@ class EarlyStopping(_MonitorCallback):
     (3, 0.8)
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - Keras's signature, positional order included
         self,
         monitor: str = "val_loss",
         min_delta: float = 0.0,
@@ -454,7 +457,7 @@ class LearningRateScheduler(Callback):
     def _scheduled(self, epoch: int, learning_rate: float) -> float:
         value = self.schedule(epoch, learning_rate) if self._takes_lr else self.schedule(epoch)
         if not isinstance(value, (float, np.floating)):
-            raise ValueError(f"schedule must return a float, got {value!r} at epoch {epoch}")
+            raise TypeError(f"schedule must return a float, got {value!r} at epoch {epoch}")
         return float(value)
 
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:

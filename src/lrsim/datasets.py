@@ -81,7 +81,8 @@ def to_categorical(labels: ArrayLike, num_classes: int | None = None) -> NDArray
     classes = as_count(count if count is not None else 1, "num_classes")
     if array.size and (array.min() < 0 or array.max() >= classes):
         raise ValueError(f"labels must be in [0, {classes}), got values outside it")
-    return np.eye(classes)[array]
+    one_hot: NDArray[np.float64] = np.eye(classes)[array]
+    return one_hot
 
 
 def _split(
@@ -105,7 +106,9 @@ def _split(
 def _check_common(n_samples: Any, n_classes: Any, validation_split: Any) -> tuple[int, int, float]:
     classes = as_count(n_classes, "n_classes", minimum=2)
     samples = as_count(n_samples, "n_samples", minimum=2)
-    split = as_real(validation_split, "validation_split", low=0.0, high=1.0, low_open=True, high_open=True)
+    split = as_real(
+        validation_split, "validation_split", low=0.0, high=1.0, low_open=True, high_open=True
+    )
     return samples, classes, split
 
 

@@ -152,7 +152,8 @@ def categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> FloatArray:
     predictions = np.asarray(y_pred)
     matches = np.argmax(predictions, axis=-1) == np.argmax(np.asarray(y_true), axis=-1)
     dtype = predictions.dtype if np.issubdtype(predictions.dtype, np.floating) else np.float64
-    return matches.astype(dtype)
+    result: FloatArray = matches.astype(dtype)
+    return result
 
 
 def _ensemble_seeds(seed: Any) -> tuple[list[np.random.Generator], bool]:
@@ -242,12 +243,14 @@ class Sequential:
         # weight with a handful of array operations.
         fan_ins = (self.input_dim, *(layer.units for layer in self.layers[:-1]))
         self._fan_ins = fan_ins
-        sizes = [(fan_in + 1) * layer.units for fan_in, layer in zip(fan_ins, self.layers)]
+        sizes = [
+            (fan_in + 1) * layer.units for fan_in, layer in zip(fan_ins, self.layers, strict=True)
+        ]
         offsets = np.cumsum([0, *sizes])
         members = len(generators)
         self._params = np.zeros((members, int(offsets[-1])), dtype=self._dtype)
         self._grads = np.zeros_like(self._params)
-        bounds = list(zip(offsets[:-1], offsets[1:], fan_ins, self.layers))
+        bounds = list(zip(offsets[:-1], offsets[1:], fan_ins, self.layers, strict=True))
         self._layer_weights = [
             self._params[:, a:b].reshape(members, fan_in + 1, layer.units)
             for a, b, fan_in, layer in bounds
@@ -258,7 +261,7 @@ class Sequential:
         ]
         self._kernels = [weights[:, :-1] for weights in self._layer_weights]
         for member, rng in enumerate(generators):
-            for kernel, fan_in, layer in zip(self._kernels, fan_ins, self.layers):
+            for kernel, fan_in, layer in zip(self._kernels, fan_ins, self.layers, strict=True):
                 kernel[member] = glorot_uniform(fan_in, layer.units, rng)
         self._hidden_outputs: dict[int, list[FloatArray]] = {}
 
@@ -317,9 +320,11 @@ class Sequential:
         >>> model.get_weights()[0]
         array([[ 1., -1.]])
         """
-        if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence):
+        if not isinstance(weights, (list, tuple)):
             raise TypeError(f"weights must be a list of arrays, got {type(weights).__name__}")
-        targets = [part for matrix in self._layer_weights for part in (matrix[:, :-1], matrix[:, -1])]
+        targets = [
+            part for matrix in self._layer_weights for part in (matrix[:, :-1], matrix[:, -1])
+        ]
         if len(weights) != len(targets):
             raise ValueError(
                 f"weights must hold {len(targets)} arrays (kernel and bias per layer), "
@@ -328,7 +333,9 @@ class Sequential:
         arrays = []
         for index, (value, target) in enumerate(zip(weights, targets, strict=True)):
             array = np.asarray(value)
-            if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+            if not (
+                np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)
+            ):
                 raise TypeError(f"weights[{index}] must hold real numbers, got dtype {array.dtype}")
             expected = self._squeeze(target).shape
             if array.shape != expected:
@@ -361,7 +368,8 @@ class Sequential:
         """
         outputs = [x]
         buffers = self._hidden_buffers(x.shape[-2])
-        for layer, weights, buffer in zip(self.layers[:-1], self._layer_weights, buffers):
+        hidden = zip(self.layers[:-1], self._layer_weights, buffers, strict=False)
+        for layer, weights, buffer in hidden:  # the output layer follows
             values = buffer[..., :-1]
             np.matmul(outputs[-1], weights, out=values)
             if layer.activation == "relu":
@@ -474,4 +482,3 @@ def _with_ones(x: FloatArray) -> FloatArray:
 
 def _scalar_or_array(value: NDArray[Any]) -> Any:
     return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=np.float64)
-

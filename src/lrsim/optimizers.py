@@ -35,6 +35,8 @@ from lrsim._validation import as_float_array, as_float_dtype, as_real
 __all__ = ["SGD", "Adam", "AdamState", "Optimizer", "RMSprop", "RMSpropState", "SGDState"]
 
 FloatArray = NDArray[np.floating[Any]]
+Rate = FloatArray | float
+"""A learning rate as ``update`` takes it: a number or an array broadcasting to the variable."""
 StateT = TypeVar("StateT")
 
 
@@ -125,7 +127,7 @@ class Optimizer(abc.ABC, Generic[StateT]):
 
     @abc.abstractmethod
     def update(
-        self, gradient: FloatArray, state: StateT, learning_rate: ArrayLike, iteration: int
+        self, gradient: FloatArray, state: StateT, learning_rate: Rate, iteration: int
     ) -> tuple[FloatArray, StateT]:
         """Return ``(delta, new_state)``; the new variable is ``variable - delta``."""
 
@@ -180,10 +182,10 @@ class Optimizer(abc.ABC, Generic[StateT]):
             delta, self._states[index] = self.update(
                 gradient, self._states[index], learning_rate, self.iterations
             )
-            variable -= delta
+            np.subtract(variable, delta, out=variable)
         self.iterations += 1
 
-    def _build(self, variables: Sequence[FloatArray]) -> None:
+    def _build(self, variables: Sequence[Any]) -> None:
         members = self.ensemble_size
         for index, variable in enumerate(variables):
             if not isinstance(variable, np.ndarray) or variable.dtype != self._dtype:
@@ -264,7 +266,7 @@ class SGD(Optimizer[SGDState]):
         return SGDState(np.zeros_like(variable) if self.momentum != 0 else None)
 
     def update(
-        self, gradient: FloatArray, state: SGDState, learning_rate: ArrayLike, iteration: int
+        self, gradient: FloatArray, state: SGDState, learning_rate: Rate, iteration: int
     ) -> tuple[FloatArray, SGDState]:
         """Return the delta to subtract and the new state (pure; ``iteration`` is unused).
 
@@ -364,7 +366,7 @@ class RMSprop(Optimizer[RMSpropState]):
         )
 
     def update(
-        self, gradient: FloatArray, state: RMSpropState, learning_rate: ArrayLike, iteration: int
+        self, gradient: FloatArray, state: RMSpropState, learning_rate: Rate, iteration: int
     ) -> tuple[FloatArray, RMSpropState]:
         """Return the delta to subtract and the new state (pure; ``iteration`` is unused).
 
@@ -480,7 +482,7 @@ class Adam(Optimizer[AdamState]):
         return AdamState(np.zeros_like(variable), np.zeros_like(variable), v_hat)
 
     def update(
-        self, gradient: FloatArray, state: AdamState, learning_rate: ArrayLike, iteration: int
+        self, gradient: FloatArray, state: AdamState, learning_rate: Rate, iteration: int
     ) -> tuple[FloatArray, AdamState]:
         """Return the delta to subtract and the new state for step t = ``iteration`` + 1 (pure).
 

@@ -106,6 +106,7 @@ class History:
         self.epoch.append(epoch)
         self._recorded.append(recorded.copy())
         for key, value in logs.items():
+            entry: Any
             if self.ensemble_size is None:
                 entry = float(value)
             else:
@@ -296,7 +297,10 @@ def fit(
     batch_begin_callbacks = [cb for cb in callbacks if _overrides(cb, "on_train_batch_begin")]
 
     batch_starts = np.arange(0, samples, size)
-    batch_sizes = np.minimum(batch_starts + size, samples) - batch_starts
+    batching = {
+        "batch_starts": batch_starts,
+        "batch_sizes": np.minimum(batch_starts + size, samples) - batch_starts,
+    }
     stopped = np.zeros(members, dtype=bool)
     diverged = np.zeros(members, dtype=bool)
     frozen_params = params.copy()
@@ -338,7 +342,9 @@ def fit(
                 if not math.isfinite(loss.sum()):
                     new = ~np.isfinite(loss) & ~stopped
                     for member in np.flatnonzero(new):
-                        history._divergences[member] = Divergence(epoch, batch, optimizer.iterations)
+                        history._divergences[member] = Divergence(
+                            epoch, batch, optimizer.iterations
+                        )
                     diverged |= new
                     frozen_params[new] = params[new]
                     frozen_learning_rate[new] = current_learning_rate()[new]
@@ -353,7 +359,7 @@ def fit(
                 probabilities.argmax(axis=-1, out=predicted[:, start:stop])
                 if batch_callbacks:
                     batch_logs = _epoch_metrics(
-                        batch_losses, ran, predicted, epoch_labels, batch_starts, batch_sizes, batch
+                        batch_losses, ran, predicted, epoch_labels, last_batch=batch, **batching
                     )
                     for callback in batch_callbacks:
                         callback.on_train_batch_end(batch, _member_logs(batch_logs, model))
@@ -367,7 +373,7 @@ def fit(
             if not recorded.any():
                 break
             epoch_logs = _epoch_metrics(
-                batch_losses, ran, predicted, epoch_labels, batch_starts, batch_sizes, batch
+                batch_losses, ran, predicted, epoch_labels, last_batch=batch, **batching
             )
             if validation is not None:
                 x_val, y_val, val_labels = validation
@@ -402,6 +408,7 @@ def _epoch_metrics(
     ran: NDArray[np.bool_],
     predicted: NDArray[np.intp],
     labels: NDArray[np.intp],
+    *,
     batch_starts: NDArray[np.intp],
     batch_sizes: NDArray[np.intp],
     last_batch: int,
@@ -422,6 +429,7 @@ def _epoch_metrics(
         "accuracy": (correct * ran[:, done]).sum(axis=1).astype(dtype) / seen,
         "loss": loss_total / seen,
     }
+
 
 def _member_logs(logs: dict[str, NDArray[Any]], model: Sequential) -> dict[str, Any]:
     """Floats for a single model (Keras's pythonified logs), float64 (K,) arrays otherwise."""
