@@ -53,7 +53,7 @@ def test_closed_form_per_eigendirection_equals_iteration(matrix, scaled_eta, k):
 @given(matrix=psd_matrices(), scaled_eta=st.floats(0.05, 1.5))
 def test_each_eigencoordinate_is_multiplied_by_one_minus_eta_lambda(matrix, scaled_eta):
     eta = scaled_eta * critical_learning_rate(matrix)
-    values, vectors = np.linalg.eigh(matrix)
+    _, vectors = np.linalg.eigh(matrix)
     path = iterate(matrix, eta, vectors.sum(axis=1), steps=3)
     coordinates = path @ vectors  # column i: the coordinate along eigenvector i
     factors = contraction_factors(matrix, eta)
@@ -111,7 +111,9 @@ def test_summed_loss_moves_the_threshold_by_the_number_of_samples():
     large_mean = least_squares(10_000, seed=0)
     np.testing.assert_allclose(small_sum.hessian, 100 * small_mean.hessian)
     eta = 0.005
-    assert critical_learning_rate(large_sum.hessian) < eta < critical_learning_rate(small_sum.hessian)
+    assert (
+        critical_learning_rate(large_sum.hessian) < eta < critical_learning_rate(small_sum.hessian)
+    )
     assert np.isfinite(small_sum.gradient_descent(eta, 200)[-1])
     assert np.isfinite(first_nonfinite_step(large_sum.gradient_descent(eta, 200)))
     for problem in (small_mean, large_mean):
@@ -125,7 +127,9 @@ def test_least_squares_loss_is_the_quadratic_with_its_hessian():
     minimiser = np.linalg.lstsq(problem.x, problem.y, rcond=None)[0]
     offset = np.array([0.3, -0.2, 0.5])
     quadratic_part = 0.5 * offset @ problem.hessian @ offset
-    assert problem.loss(minimiser + offset) == pytest.approx(problem.loss(minimiser) + quadratic_part)
+    assert problem.loss(minimiser + offset) == pytest.approx(
+        problem.loss(minimiser) + quadratic_part
+    )
 
 
 def test_gradient_descent_vectorises_over_learning_rates():
@@ -165,7 +169,11 @@ def test_quartic_on_the_basin_edge_flips_for_ever():
         (lambda: critical_learning_rate(np.diag([1.0, -1.0])), ValueError, "semi-definite"),
         (lambda: critical_learning_rate(np.zeros((2, 2))), ValueError, "positive eigenvalue"),
         (lambda: critical_learning_rate("A"), TypeError, "hessian must be a real"),
-        (lambda: iterate(D2L, 0.1, [1.0, 1.0, 1.0], 3), ValueError, r"w0 must have shape \(\.\.\., 2\)"),
+        (
+            lambda: iterate(D2L, 0.1, [1.0, 1.0, 1.0], 3),
+            ValueError,
+            r"w0 must have shape \(\.\.\., 2\)",
+        ),
         (lambda: iterate(D2L, np.nan, [1.0, 1.0], 3), ValueError, "eta must be finite"),
         (lambda: iterate(D2L, 0.1, [1.0, 1.0], -1), ValueError, "steps must be a non-negative"),
         (lambda: least_squares(0), ValueError, "n_samples and n_features must be >= 1"),

@@ -83,7 +83,8 @@ def eigenvalues(hessian: ArrayLike) -> FloatArray:
     >>> eigenvalues([[0.2, 0.0], [0.0, 4.0]])
     array([0.2, 4. ])
     """
-    return np.maximum(np.linalg.eigvalsh(_as_hessian(hessian)), 0.0)
+    values: FloatArray = np.maximum(np.linalg.eigvalsh(_as_hessian(hessian)), 0.0)
+    return values
 
 
 def _largest_positive(hessian: ArrayLike) -> tuple[float, float]:
@@ -200,7 +201,9 @@ def loss(hessian: ArrayLike, w: ArrayLike) -> Any:
 def _starts(w0: ArrayLike, size: int) -> FloatArray:
     points = as_float_array(w0, "w0")
     if points.ndim == 0 or points.shape[-1] != size:
-        raise ValueError(f"w0 must have shape (..., {size}) to match the hessian, got {points.shape}")
+        raise ValueError(
+            f"w0 must have shape (..., {size}) to match the hessian, got {points.shape}"
+        )
     return points
 
 

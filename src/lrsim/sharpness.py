@@ -78,7 +78,8 @@ def _step_sizes(point: FloatArray, step: float) -> FloatArray:
     if not (np.isfinite(step) and step > 0):
         raise ValueError(f"step must be a finite number > 0, got {step!r}")
     rms = np.sqrt(np.mean(point**2, axis=-1, keepdims=True))
-    return step * np.maximum(1.0, rms)
+    sizes: FloatArray = step * np.maximum(1.0, rms)
+    return sizes
 
 
 def hessian_vector_product(
