@@ -22,6 +22,7 @@ __all__ = [
     "SEED_COLORS",
     "eta_color",
     "plot_abs_iterates",
+    "plot_contour_path",
     "plot_parabola_path",
     "use_book_style",
 ]
@@ -192,4 +193,64 @@ def plot_abs_iterates(
     ax.set_yscale("log")
     ax.set_xlabel("step k")
     ax.set_ylabel("|x_k|")
+    return ax
+
+
+def plot_contour_path(
+    ax: Axes,
+    hessian: ArrayLike,
+    path: ArrayLike,
+    *,
+    limits: tuple[float, float, float, float],
+    color: str = OKABE_ITO["blue"],
+    label: str | None = None,
+) -> Axes:
+    """Draw level sets of ½wᵀAw (2-D) and a gradient-descent path across them.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    hessian : array_like, shape (2, 2)
+        A.
+    path : array_like, shape (steps + 1, 2)
+        Iterates, e.g. from :func:`lrsim.quadratic.iterate`; points outside ``limits`` are
+        clipped by the axes, non-finite ones dropped.
+    limits : (x1_min, x1_max, x2_min, x2_max)
+        The region drawn.
+    color : str
+        Colour of the path.
+    label : str, optional
+        Legend label of the path.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from lrsim.quadratic import iterate
+    >>> A = np.diag([0.2, 4.0])
+    >>> fig, ax = plt.subplots()
+    >>> _ = plot_contour_path(ax, A, iterate(A, 0.4, [-5.0, -2.0], 10), limits=(-6, 1, -3, 3))
+    >>> [float(limit) for limit in ax.get_xlim()]
+    [-6.0, 1.0]
+    >>> plt.close(fig)
+    """
+    matrix = np.asarray(hessian, dtype=np.float64)
+    x1_min, x1_max, x2_min, x2_max = limits
+    grid_1, grid_2 = np.meshgrid(np.linspace(x1_min, x1_max, 200), np.linspace(x2_min, x2_max, 200))
+    points = np.stack([grid_1, grid_2], axis=-1)
+    values = 0.5 * np.einsum("...i,ij,...j->...", points, matrix, points)
+    ax.contour(grid_1, grid_2, values, levels=12, colors="#bbbbbb", linewidths=0.8)
+    xs = np.asarray(path, dtype=np.float64)
+    shown = xs[np.all(np.isfinite(xs), axis=1)]
+    ax.plot(shown[:, 0], shown[:, 1], "o-", color=color, label=label, markersize=3.5,
+            linewidth=1.2)  # fmt: skip
+    ax.plot(0, 0, "*", color="#333333", markersize=10)
+    ax.set_xlim(x1_min, x1_max)
+    ax.set_ylim(x2_min, x2_max)
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
     return ax

@@ -1,0 +1,484 @@
+"""A small dense softmax classifier, readable in one sitting, that computes what Keras computes.
+
+``Sequential([Dense(32, "relu"), Dense(32, "relu"), Dense(3, "softmax")], input_dim=2)`` is
+the Keras model of the same name: Glorot-uniform kernels and zero biases, weights in Keras's
+layout (``get_weights()`` gives kernel (in, out), bias (out,), ... per layer), and Keras's
+``categorical_crossentropy`` on the softmax output (probabilities renormalised, clipped to
+[1e-7, 1 - 1e-7], so one sample's loss is at most -log(1e-7) ≈ 16.118).
+
+Backpropagation is written out by hand. For one-hot labels the gradient of a sample's loss
+with respect to the output layer's pre-activations is ``p - y``, except when the probability of
+the true class was clipped: then the clip passes no gradient and the sample contributes zero,
+as in Keras. The loss of a batch is the mean over its samples, and so is the gradient.
+
+Ensembles: ``seed=[s_0, ..., s_{K-1}]`` builds K independent models that run as one
+computation. Their weights carry a leading axis of length K, initialised member by member
+exactly as a single model with seed s_k, and every product is a batched ``np.matmul``, so
+member k computes the same numbers as that single model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+from lrsim._validation import as_count, as_features, as_float_dtype, as_one_hot
+
+__all__ = [
+    "ACTIVATIONS",
+    "EPSILON",
+    "Dense",
+    "Sequential",
+    "categorical_accuracy",
+    "categorical_crossentropy",
+    "glorot_uniform",
+    "softmax",
+]
+
+FloatArray = NDArray[np.floating[Any]]
+
+EPSILON = 1e-7
+"""Keras's ``backend.epsilon()``: the clip applied to probabilities in the cross-entropy."""
+
+ACTIVATIONS = ("linear", "relu", "softmax")
+"""Activations a :class:`Dense` layer accepts."""
+
+
+@dataclass(frozen=True)
+class Dense:
+    """A fully connected layer: ``activation(inputs @ kernel + bias)``.
+
+    Parameters
+    ----------
+    units : int
+        Output size, >= 1.
+    activation : {"linear", "relu", "softmax"}, default "linear"
+        Keras's ``activation=None`` is ``"linear"``.
+
+    Examples
+    --------
+    >>> Dense(32, "relu")
+    Dense(units=32, activation='relu')
+    """
+
+    units: int
+    activation: str = "linear"
+
+    def __post_init__(self) -> None:
+        as_count(self.units, "units")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}")
+
+
+def glorot_uniform(fan_in: int, fan_out: int, rng: np.random.Generator) -> NDArray[np.float64]:
+    """Draw a (fan_in, fan_out) kernel from U(-limit, limit), limit = sqrt(6/(fan_in + fan_out)).
+
+    Keras's ``GlorotUniform``: variance scaling with scale 1, mode "fan_avg", uniform.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> kernel = glorot_uniform(2, 32, np.random.default_rng(0))
+    >>> kernel.shape, bool(np.abs(kernel).max() <= np.sqrt(6 / 34))
+    ((2, 32), True)
+    """
+    limit = math.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, size=(fan_in, fan_out))
+
+
+def _softmax(z: FloatArray) -> FloatArray:
+    exponentials = np.exp(z - z.max(axis=-1, keepdims=True))
+    result: FloatArray = exponentials / exponentials.sum(axis=-1, keepdims=True)
+    return result
+
+
+def softmax(logits: ArrayLike) -> FloatArray:
+    """Return exp(z - max z) / sum exp(z - max z) over the last axis (the stable form Keras uses).
+
+    Examples
+    --------
+    >>> softmax([0.0, 0.0, 0.0, 0.0])
+    array([0.25, 0.25, 0.25, 0.25])
+    >>> softmax([1000.0, 0.0]).round(6)
+    array([1., 0.])
+    """
+    z = np.asarray(logits)
+    if not np.issubdtype(z.dtype, np.floating):
+        z = z.astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _softmax(z)
+
+
+def _clip_bounds(dtype: np.dtype[Any]) -> tuple[Any, Any]:
+    return dtype.type(EPSILON), dtype.type(1.0 - EPSILON)
+
+
+def categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike) -> FloatArray:
+    """Return Keras's per-sample cross-entropy of probabilities ``y_pred`` against ``y_true``.
+
+    ``y_pred`` is renormalised to sum to 1 over the last axis and clipped to
+    [1e-7, 1 - 1e-7] before the logarithm, as in Keras's ``categorical_crossentropy`` with
+    ``from_logits=False`` (JAX, torch and NumPy backends), so each loss is at most 16.118.
+
+    Examples
+    --------
+    >>> categorical_crossentropy([[0, 1], [1, 0]], [[0.5, 0.5], [0.0, 1.0]])
+    array([ 0.69314718, 16.11809565])
+    """
+    probabilities = np.asarray(y_pred)
+    if not np.issubdtype(probabilities.dtype, np.floating):
+        probabilities = probabilities.astype(np.float64)
+    targets = np.asarray(y_true, dtype=probabilities.dtype)
+    low, high = _clip_bounds(probabilities.dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        normalised = probabilities / probabilities.sum(axis=-1, keepdims=True)
+        result: FloatArray = -(targets * np.log(np.clip(normalised, low, high))).sum(axis=-1)
+    return result
+
+
+def categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> FloatArray:
+    """Return 1.0 where argmax(y_pred) equals argmax(y_true) along the last axis, else 0.0.
+
+    Examples
+    --------
+    >>> categorical_accuracy([[0, 1], [1, 0]], [[0.2, 0.8], [0.3, 0.7]])
+    array([1., 0.])
+    """
+    predictions = np.asarray(y_pred)
+    matches = np.argmax(predictions, axis=-1) == np.argmax(np.asarray(y_true), axis=-1)
+    dtype = predictions.dtype if np.issubdtype(predictions.dtype, np.floating) else np.float64
+    result: FloatArray = matches.astype(dtype)
+    return result
+
+
+def _ensemble_seeds(seed: Any) -> tuple[list[np.random.Generator], bool]:
+    """Return one generator per member and whether ``seed`` asked for an ensemble."""
+    is_ensemble = isinstance(seed, (Sequence, np.ndarray, range)) and not isinstance(
+        seed, (str, bytes)
+    )
+    seeds = list(seed) if is_ensemble else [seed]
+    if not seeds:
+        raise ValueError("seed must not be an empty sequence (one seed per ensemble member)")
+    generators = []
+    for member_seed in seeds:
+        if isinstance(member_seed, bool):
+            raise TypeError(f"seed must be an int >= 0, a Generator or None, got {member_seed!r}")
+        try:
+            generators.append(np.random.default_rng(member_seed))
+        except (TypeError, ValueError) as error:
+            raise type(error)(
+                "seed must be an int >= 0, a numpy Generator, None, or a sequence of ints "
+                f"(one per ensemble member), got {member_seed!r}"
+            ) from error
+    return generators, is_ensemble
+
+
+class Sequential:
+    """A stack of :class:`Dense` layers ending in softmax, trained with categorical cross-entropy.
+
+    Parameters
+    ----------
+    layers : sequence of Dense
+        At least one layer; the last must use ``activation="softmax"``.
+    input_dim : int
+        Number of input features, >= 1.
+    seed : int, Generator, None, or sequence of ints
+        Seeds the Glorot-uniform kernels (biases start at zero). A sequence of K seeds builds
+        an ensemble of K independent members, member k initialised as ``seed=seeds[k]``.
+    dtype : {"float64", "float32"}
+        Precision of weights and arithmetic.
+
+    Attributes
+    ----------
+    optimizer : Optimizer or None
+        Set by :func:`lrsim.training.fit` (Keras sets it in ``compile``); callbacks read it.
+    stop_training : bool or numpy.ndarray
+        Set by callbacks to end training, per member (shape (K,)) for an ensemble.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = Sequential([Dense(4, "relu"), Dense(3, "softmax")], input_dim=2, seed=0)
+    >>> [w.shape for w in model.get_weights()]
+    [(2, 4), (4,), (4, 3), (3,)]
+    >>> model.predict(np.zeros((1, 2)))
+    array([[0.33333333, 0.33333333, 0.33333333]])
+    >>> ensemble = Sequential([Dense(3, "softmax")], input_dim=2, seed=[0, 1, 2])
+    >>> ensemble.ensemble_size, ensemble.get_weights()[0].shape
+    (3, (3, 2, 3))
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[Dense],
+        *,
+        input_dim: int,
+        seed: Any = None,
+        dtype: DTypeLike = "float64",
+    ) -> None:
+        self.layers = tuple(layers)
+        if not self.layers or not all(isinstance(layer, Dense) for layer in self.layers):
+            raise TypeError(f"layers must be a non-empty sequence of Dense, got {layers!r}")
+        if self.layers[-1].activation != "softmax":
+            raise ValueError(
+                "the last of layers must use activation='softmax' (the loss is the categorical "
+                f"cross-entropy of probabilities), got {self.layers[-1].activation!r}"
+            )
+        self.input_dim = as_count(input_dim, "input_dim")
+        self._dtype = as_float_dtype(dtype)
+        generators, is_ensemble = _ensemble_seeds(seed)
+        self.ensemble_size: int | None = len(generators) if is_ensemble else None
+        """K for an ensemble, ``None`` for a single model."""
+
+        # Each layer's weights are one (in + 1, out) matrix: the kernel with the bias as an
+        # extra last row, and every layer input carries a trailing column of ones. Then
+        # inputs @ weights adds the bias, and inputs.T @ delta is the kernel's and the bias's
+        # gradient at once. The matrices of all layers sit side by side in one flat buffer per
+        # member (kernel, bias, kernel, ...: Keras's order), so the optimizer updates every
+        # weight with a handful of array operations.
+        fan_ins = (self.input_dim, *(layer.units for layer in self.layers[:-1]))
+        self._fan_ins = fan_ins
+        sizes = [
+            (fan_in + 1) * layer.units for fan_in, layer in zip(fan_ins, self.layers, strict=True)
+        ]
+        offsets = np.cumsum([0, *sizes])
+        members = len(generators)
+        self._params = np.zeros((members, int(offsets[-1])), dtype=self._dtype)
+        self._grads = np.zeros_like(self._params)
+        bounds = list(zip(offsets[:-1], offsets[1:], fan_ins, self.layers, strict=True))
+        self._layer_weights = [
+            self._params[:, a:b].reshape(members, fan_in + 1, layer.units)
+            for a, b, fan_in, layer in bounds
+        ]
+        self._layer_grads = [
+            self._grads[:, a:b].reshape(members, fan_in + 1, layer.units)
+            for a, b, fan_in, layer in bounds
+        ]
+        self._kernels = [weights[:, :-1] for weights in self._layer_weights]
+        for member, rng in enumerate(generators):
+            for kernel, fan_in, layer in zip(self._kernels, fan_ins, self.layers, strict=True):
+                kernel[member] = glorot_uniform(fan_in, layer.units, rng)
+        self._hidden_outputs: dict[int, list[FloatArray]] = {}
+
+        self.optimizer: Any = None
+        self.stop_training: bool | NDArray[np.bool_] = False
+
+    @property
+    def dtype(self) -> str:
+        """``"float64"`` or ``"float32"``."""
+        return self._dtype.name
+
+    def count_params(self) -> int:
+        """Return the number of weights of one member.
+
+        Examples
+        --------
+        >>> Sequential([Dense(32, "relu"), Dense(3, "softmax")], input_dim=2).count_params()
+        195
+        """
+        return int(self._params.shape[1])
+
+    def _squeeze(self, array: NDArray[Any]) -> NDArray[Any]:
+        return array if self.ensemble_size is not None else array[0]
+
+    def _keras_layout(self, matrices: list[FloatArray]) -> list[FloatArray]:
+        """Split (in + 1, out) matrices into Keras's kernel (in, out) and bias (out,) copies."""
+        arrays = []
+        for matrix in matrices:
+            arrays += [self._squeeze(matrix[:, :-1]).copy(), self._squeeze(matrix[:, -1]).copy()]
+        return arrays
+
+    def get_weights(self) -> list[FloatArray]:
+        """Return copies of the weights in Keras's order: kernel, bias, kernel, bias, ...
+
+        Kernels are (in, out) and biases (out,), with a leading K axis for an ensemble.
+
+        Examples
+        --------
+        >>> model = Sequential([Dense(2, "softmax")], input_dim=3, seed=0)
+        >>> [w.shape for w in model.get_weights()]
+        [(3, 2), (2,)]
+        """
+        return self._keras_layout(self._layer_weights)
+
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
+        """Replace the weights, given in the layout :meth:`get_weights` returns.
+
+        Values are cast to the model's dtype; non-finite values are accepted (a diverged
+        model's weights can be restored).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> model = Sequential([Dense(2, "softmax")], input_dim=1, seed=0)
+        >>> model.set_weights([np.array([[1.0, -1.0]]), np.zeros(2)])
+        >>> model.get_weights()[0]
+        array([[ 1., -1.]])
+        """
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(f"weights must be a list of arrays, got {type(weights).__name__}")
+        targets = [
+            part for matrix in self._layer_weights for part in (matrix[:, :-1], matrix[:, -1])
+        ]
+        if len(weights) != len(targets):
+            raise ValueError(
+                f"weights must hold {len(targets)} arrays (kernel and bias per layer), "
+                f"got {len(weights)}"
+            )
+        arrays = []
+        for index, (value, target) in enumerate(zip(weights, targets, strict=True)):
+            array = np.asarray(value)
+            if not (
+                np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)
+            ):
+                raise TypeError(f"weights[{index}] must hold real numbers, got dtype {array.dtype}")
+            expected = self._squeeze(target).shape
+            if array.shape != expected:
+                raise ValueError(f"weights[{index}] must have shape {expected}, got {array.shape}")
+            arrays.append(array)
+        for array, target in zip(arrays, targets, strict=True):
+            target[...] = array if self.ensemble_size is not None else array[None]
+
+    def _as_inputs(self, x: ArrayLike, name: str = "x") -> FloatArray:
+        """Return ``x`` checked, in the model's dtype, with the trailing column of ones."""
+        return _with_ones(as_features(x, name, self.input_dim).astype(self._dtype, copy=False))
+
+    def _hidden_buffers(self, batch_size: int) -> list[FloatArray]:
+        """Reusable outputs of the hidden layers for batches of ``batch_size``, ones column set."""
+        buffers = self._hidden_outputs.get(batch_size)
+        if buffers is None:
+            members = self._params.shape[0]
+            buffers = [
+                np.ones((members, batch_size, layer.units + 1), dtype=self._dtype)
+                for layer in self.layers[:-1]
+            ]
+            self._hidden_outputs[batch_size] = buffers
+        return buffers
+
+    def _forward(self, x: FloatArray) -> list[FloatArray]:
+        """Return the input and every layer's output, hidden ones with their ones column.
+
+        ``x`` is (K or 1, B, in + 1). The hidden outputs live in reused buffers, valid until
+        the next call; the returned probabilities (K, B, classes) are a new array.
+        """
+        outputs = [x]
+        buffers = self._hidden_buffers(x.shape[-2])
+        hidden = zip(self.layers[:-1], self._layer_weights, buffers, strict=False)
+        for layer, weights, buffer in hidden:  # the output layer follows
+            values = buffer[..., :-1]
+            np.matmul(outputs[-1], weights, out=values)
+            if layer.activation == "relu":
+                np.maximum(values, 0, out=values)
+            elif layer.activation == "softmax":
+                values[...] = _softmax(values)
+            outputs.append(buffer)
+        outputs.append(_softmax(np.matmul(outputs[-1], self._layer_weights[-1])))
+        return outputs
+
+    def _loss_and_gradients(self, x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Forward, loss and backprop of one batch; the gradients land in ``self._grads``.
+
+        ``x`` is (K or 1, B, in + 1) and ``y`` the one-hot labels (K or 1, B, classes).
+        Returns the batch-mean loss per member and the output probabilities. Call inside
+        ``np.errstate`` when weights may be non-finite.
+        """
+        outputs = self._forward(x)
+        probabilities = outputs[-1]
+        batch_size = self._dtype.type(x.shape[-2])
+        low, high = _clip_bounds(self._dtype)
+        normalised = probabilities / probabilities.sum(axis=-1, keepdims=True)
+        true_class = (normalised * y).sum(axis=-1)
+        clipped = np.minimum(np.maximum(true_class, low), high)
+        loss = np.log(clipped).sum(axis=-1) / -batch_size
+
+        # d(mean loss)/d(logits) = (p - y)/B, zero for samples whose true-class probability
+        # was clipped (the clip has zero derivative there).
+        scale = (clipped == true_class) * (1 / batch_size)
+        delta = (normalised - y) * scale[..., None]
+        for index in range(len(self.layers) - 1, -1, -1):
+            inputs = outputs[index]
+            np.matmul(inputs.swapaxes(-1, -2), delta, out=self._layer_grads[index])
+            if index == 0:
+                break
+            delta = np.matmul(delta, self._kernels[index].swapaxes(-1, -2))
+            activation = self.layers[index - 1].activation
+            if activation == "relu":
+                delta *= inputs[..., :-1] > 0
+            elif activation == "softmax":
+                values = inputs[..., :-1]
+                delta = values * (delta - (delta * values).sum(axis=-1, keepdims=True))
+        return loss, probabilities
+
+    def predict(self, x: ArrayLike) -> FloatArray:
+        """Return the softmax probabilities, (samples, classes) or (K, samples, classes).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> model = Sequential([Dense(2, "softmax")], input_dim=1, seed=0)
+        >>> model.predict(np.zeros((3, 1))).shape
+        (3, 2)
+        """
+        inputs = self._as_inputs(x)
+        with np.errstate(all="ignore"):
+            return self._squeeze(self._forward(inputs[None])[-1])
+
+    def evaluate(self, x: ArrayLike, y: ArrayLike) -> dict[str, Any]:
+        """Return ``{"loss": ..., "accuracy": ...}`` over all samples (floats, or (K,) arrays).
+
+        The loss is the mean of :func:`categorical_crossentropy`, as Keras's ``evaluate``
+        reports it.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> model = Sequential([Dense(2, "softmax")], input_dim=1, seed=0)
+        >>> model.set_weights([np.zeros((1, 2)), np.zeros(2)])
+        >>> model.evaluate(np.zeros((2, 1)), np.eye(2))
+        {'loss': 0.6931471805599453, 'accuracy': 0.5}
+        """
+        inputs = self._as_inputs(x)
+        targets = as_one_hot(y, "y", inputs.shape[0], self.layers[-1].units)
+        with np.errstate(all="ignore"):
+            probabilities = self._forward(inputs[None])[-1]
+        losses = categorical_crossentropy(targets, probabilities)
+        accuracy = categorical_accuracy(targets, probabilities)
+        return {
+            "loss": _scalar_or_array(self._squeeze(losses.mean(axis=-1))),
+            "accuracy": _scalar_or_array(self._squeeze(accuracy.mean(axis=-1))),
+        }
+
+    def loss_and_gradients(self, x: ArrayLike, y: ArrayLike) -> tuple[Any, list[FloatArray]]:
+        """Return the mean loss over the batch (x, y) and its gradients, in Keras's layout.
+
+        The loss is a float, or a (K,) array for an ensemble; the gradients follow
+        :meth:`get_weights`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> model = Sequential([Dense(2, "softmax")], input_dim=1, seed=0)
+        >>> model.set_weights([np.zeros((1, 2)), np.zeros(2)])
+        >>> loss, grads = model.loss_and_gradients(np.ones((1, 1)), [[1, 0]])
+        >>> loss, grads[1]  # d/d(bias) = p - y = (0.5 - 1, 0.5 - 0)
+        (0.6931471805599453, array([-0.5,  0.5]))
+        """
+        inputs = self._as_inputs(x)
+        targets = as_one_hot(y, "y", inputs.shape[0], self.layers[-1].units).astype(self._dtype)
+        with np.errstate(all="ignore"):
+            loss, _ = self._loss_and_gradients(inputs[None], targets[None])
+        return _scalar_or_array(self._squeeze(loss)), self._keras_layout(self._layer_grads)
+
+
+def _with_ones(x: FloatArray) -> FloatArray:
+    """Append the column of ones that multiplies the bias row of the next layer's weights."""
+    return np.concatenate([x, np.ones((*x.shape[:-1], 1), dtype=x.dtype)], axis=-1)
+
+
+def _scalar_or_array(value: NDArray[Any]) -> Any:
+    return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=np.float64)

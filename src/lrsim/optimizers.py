@@ -1,0 +1,510 @@
+"""Keras 3 optimizers in NumPy: SGD, RMSprop and Adam, with Keras's update arithmetic.
+
+Each optimizer is a pure core plus a thin Keras-shaped shell:
+
+* ``init_state(variable)`` and ``update(gradient, state, learning_rate, iteration)`` are pure
+  functions of their arguments (optax style): ``update`` returns the ``delta`` to subtract
+  from the variable (Keras's ``assign_sub``) and the new state, and changes nothing.
+* ``apply(grads, variables)`` is Keras's ``optimizer.apply(grads, trainable_variables)``: it
+  subtracts the deltas from the arrays in place, keeps one state per variable, and increments
+  ``iterations`` once after all variables, so every variable of one step sees the same
+  ``t = iterations + 1``.
+
+The operations are Keras's, in Keras's order (``keras/src/optimizers/{sgd,rmsprop,adam}.py``):
+hyperparameters are cast to the variable's dtype, ``1 - beta`` is formed in Python and then
+cast, and the learning rate is stored in the optimizer's dtype. With ``dtype="float32"`` that
+is what Keras does with its default float32 variables (``Adam(0.1)`` really uses
+0.10000000149011612), so results agree with Keras to about one unit in the last place; the
+default ``"float64"`` runs the same formulas in double precision.
+
+Ensembles: a 1-D ``learning_rate`` of K values makes K independent optimizers in one. Every
+variable then carries a leading axis of length K, and member k uses ``learning_rate[k]``.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from typing import Any, Generic, NamedTuple, TypeVar
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+from lrsim._validation import as_float_array, as_float_dtype, as_real
+
+__all__ = ["SGD", "Adam", "AdamState", "Optimizer", "RMSprop", "RMSpropState", "SGDState"]
+
+FloatArray = NDArray[np.floating[Any]]
+Rate = FloatArray | float
+"""A learning rate as ``update`` takes it: a number or an array broadcasting to the variable."""
+StateT = TypeVar("StateT")
+
+
+def _learning_rate_array(value: ArrayLike, dtype: np.dtype[Any], *, allow_zero: bool) -> FloatArray:
+    if isinstance(value, bool):
+        raise TypeError(f"learning_rate must be a real number or a 1-D array, got {value!r}")
+    array = as_float_array(value, "learning_rate")
+    if array.ndim > 1 or array.size == 0:
+        raise ValueError(
+            "learning_rate must be a number or a non-empty 1-D array (one value per ensemble "
+            f"member), got shape {array.shape}"
+        )
+    if not np.all(array >= 0 if allow_zero else array > 0):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"learning_rate must be {bound}, got {value!r}")
+    return array.astype(dtype)
+
+
+def _per_member(values: FloatArray, ndim: int) -> FloatArray:
+    """Reshape a (K,) per-member array to broadcast against arrays with a leading K axis."""
+    return values.reshape(values.shape + (1,) * (ndim - values.ndim))
+
+
+class Optimizer(abc.ABC, Generic[StateT]):
+    """Base class: the learning rate, the iteration counter and Keras's ``apply``.
+
+    Parameters
+    ----------
+    learning_rate : float or array_like
+        A number > 0, or a 1-D array of K numbers > 0 for an ensemble of K members.
+    dtype : {"float64", "float32"}
+        Precision of the arithmetic and of the stored learning rate; variables must have it.
+    """
+
+    def __init__(self, learning_rate: ArrayLike, *, dtype: DTypeLike = "float64") -> None:
+        self._dtype = as_float_dtype(dtype)
+        self._learning_rate = _learning_rate_array(learning_rate, self._dtype, allow_zero=False)
+        self.iterations = 0
+        """Number of ``apply`` calls so far; the update of call n uses t = n + 1."""
+        self._states: list[StateT] | None = None
+        self._shapes: list[tuple[int, ...]] = []
+
+    @property
+    def dtype(self) -> str:
+        """``"float64"`` or ``"float32"``."""
+        return self._dtype.name
+
+    @property
+    def ensemble_size(self) -> int | None:
+        """K for an ensemble (1-D learning rate), ``None`` for a single optimizer."""
+        return None if self._learning_rate.ndim == 0 else self._learning_rate.size
+
+    @property
+    def learning_rate(self) -> Any:
+        """The stored learning rate: a float, or a float64 array of K values for an ensemble.
+
+        Setting it (as callbacks do between steps) stores the new value in the optimizer's
+        dtype, as Keras assigns into its float32 variable; values must be finite and >= 0,
+        and an ensemble accepts one value for all members or one per member.
+
+        Examples
+        --------
+        >>> optimizer = SGD(learning_rate=0.1, dtype="float32")
+        >>> optimizer.learning_rate
+        0.10000000149011612
+        >>> optimizer.learning_rate = 0.05
+        >>> optimizer.learning_rate
+        0.05000000074505806
+        """
+        stored = self._learning_rate
+        return float(stored) if stored.ndim == 0 else stored.astype(np.float64)
+
+    @learning_rate.setter
+    def learning_rate(self, value: ArrayLike) -> None:
+        new = _learning_rate_array(value, self._dtype, allow_zero=True)
+        if new.shape != self._learning_rate.shape:
+            if new.ndim != 0:
+                raise ValueError(
+                    f"learning_rate must have shape {self._learning_rate.shape} (one value per "
+                    f"ensemble member) or be a single number, got shape {new.shape}"
+                )
+            new = np.full(self._learning_rate.shape, new, dtype=self._dtype)
+        self._learning_rate = new
+
+    @abc.abstractmethod
+    def init_state(self, variable: FloatArray) -> StateT:
+        """Return the zero state for ``variable`` (Keras's ``build``)."""
+
+    @abc.abstractmethod
+    def update(
+        self, gradient: FloatArray, state: StateT, learning_rate: Rate, iteration: int
+    ) -> tuple[FloatArray, StateT]:
+        """Return ``(delta, new_state)``; the new variable is ``variable - delta``."""
+
+    def apply(self, grads: Sequence[ArrayLike], variables: Sequence[FloatArray]) -> None:
+        """Update ``variables`` in place from ``grads``, as Keras's ``optimizer.apply``.
+
+        Parameters
+        ----------
+        grads : sequence of array_like
+            One gradient per variable, same shapes; cast to the variable's dtype as Keras does.
+        variables : sequence of numpy.ndarray
+            Writable arrays of the optimizer's dtype. The first call fixes their number and
+            shapes (Keras builds its slots then); for an ensemble each has a leading K axis.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> weights = [np.array([1.0, -2.0])]
+        >>> optimizer = SGD(learning_rate=0.1)
+        >>> optimizer.apply([2 * weights[0]], weights)  # gradient of sum(w**2)
+        >>> weights[0], optimizer.iterations
+        (array([ 0.8, -1.6]), 1)
+        """
+        if len(grads) != len(variables):
+            raise ValueError(
+                f"grads and variables must have the same length, got {len(grads)} gradients "
+                f"for {len(variables)} variables"
+            )
+        if self._states is None:
+            self._build(variables)
+        assert self._states is not None
+        if [variable.shape for variable in variables] != self._shapes:
+            raise ValueError(
+                f"variables must keep the shapes {self._shapes} this optimizer was built for, "
+                f"got {[np.shape(variable) for variable in variables]}"
+            )
+        arrays = []
+        for index, (gradient, variable) in enumerate(zip(grads, variables, strict=True)):
+            arrays.append(np.asarray(gradient, dtype=variable.dtype))
+            if arrays[-1].shape != variable.shape:
+                raise ValueError(
+                    f"grads[{index}] must have the shape {variable.shape} of variables[{index}], "
+                    f"got {arrays[-1].shape}"
+                )
+        self._step(arrays, variables)
+
+    def _step(self, grads: Sequence[FloatArray], variables: Sequence[FloatArray]) -> None:
+        """``apply`` without the argument checks, for a loop that has made them once."""
+        assert self._states is not None
+        for index, (gradient, variable) in enumerate(zip(grads, variables, strict=True)):
+            learning_rate = _per_member(self._learning_rate, variable.ndim)
+            delta, self._states[index] = self.update(
+                gradient, self._states[index], learning_rate, self.iterations
+            )
+            np.subtract(variable, delta, out=variable)
+        self.iterations += 1
+
+    def _build(self, variables: Sequence[Any]) -> None:
+        members = self.ensemble_size
+        for index, variable in enumerate(variables):
+            if not isinstance(variable, np.ndarray) or variable.dtype != self._dtype:
+                raise TypeError(
+                    f"variables[{index}] must be a numpy array of dtype {self.dtype}, got "
+                    f"{type(variable).__name__} of dtype {getattr(variable, 'dtype', None)}"
+                )
+            if not variable.flags.writeable:
+                raise ValueError(f"variables[{index}] must be writable (updated in place)")
+            if members is not None and (variable.ndim == 0 or variable.shape[0] != members):
+                raise ValueError(
+                    f"variables[{index}] must have a leading axis of length {members} (one slice "
+                    f"per ensemble member), got shape {variable.shape}"
+                )
+        self._shapes = [variable.shape for variable in variables]
+        self._states = [self.init_state(variable) for variable in variables]
+
+
+class SGDState(NamedTuple):
+    """State of :class:`SGD` for one variable."""
+
+    momentum: FloatArray | None
+    """The velocity, or ``None`` when ``momentum == 0`` (Keras creates no slot then)."""
+
+
+class SGD(Optimizer[SGDState]):
+    """Gradient descent with optional (Nesterov) momentum, as ``keras.optimizers.SGD``.
+
+    With momentum m > 0 the velocity is ``v = m*v - lr*g`` and the step adds ``v``, or
+    ``m*v - lr*g`` with Nesterov; with m = 0 the step is ``w - lr*g``.
+
+    Parameters
+    ----------
+    learning_rate : float or array_like, default 0.01
+        > 0; a 1-D array for an ensemble.
+    momentum : float, default 0
+        In [0, 1].
+    nesterov : bool, default False
+        Use Nesterov momentum.
+    dtype : {"float64", "float32"}
+        Arithmetic precision.
+
+    Examples
+    --------
+    On f(w) = w² from w = -1 with lr = 0.8 this is the seed's iteration -1, 0.6, -0.36:
+
+    >>> import numpy as np
+    >>> w = np.array([-1.0])
+    >>> optimizer = SGD(learning_rate=0.8)
+    >>> for _ in range(2):
+    ...     optimizer.apply([2 * w], [w])
+    ...     print(w)
+    [0.6]
+    [-0.36]
+    """
+
+    def __init__(
+        self,
+        learning_rate: ArrayLike = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        *,
+        dtype: DTypeLike = "float64",
+    ) -> None:
+        super().__init__(learning_rate, dtype=dtype)
+        self.momentum = as_real(momentum, "momentum", low=0.0, high=1.0)
+        self.nesterov = bool(nesterov)
+
+    def init_state(self, variable: FloatArray) -> SGDState:
+        """Return the zero velocity (``None`` without momentum).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> SGD(momentum=0.9).init_state(np.ones(2))
+        SGDState(momentum=array([0., 0.]))
+        """
+        return SGDState(np.zeros_like(variable) if self.momentum != 0 else None)
+
+    def update(
+        self, gradient: FloatArray, state: SGDState, learning_rate: Rate, iteration: int
+    ) -> tuple[FloatArray, SGDState]:
+        """Return the delta to subtract and the new state (pure; ``iteration`` is unused).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> optimizer = SGD(momentum=0.5)
+        >>> state = optimizer.init_state(np.zeros(1))
+        >>> delta, state = optimizer.update(np.array([1.0]), state, 0.1, 0)
+        >>> delta, state.momentum
+        (array([0.1]), array([-0.1]))
+        """
+        cast = gradient.dtype.type
+        if state.momentum is None:
+            return gradient * learning_rate, state
+        momentum = cast(self.momentum)
+        velocity = state.momentum * momentum - gradient * learning_rate
+        # Keras adds the velocity (assign_add); subtracting its negation is the same operation.
+        if self.nesterov:
+            return -(velocity * momentum - gradient * learning_rate), SGDState(velocity)
+        return -velocity, SGDState(velocity)
+
+
+class RMSpropState(NamedTuple):
+    """State of :class:`RMSprop` for one variable."""
+
+    velocity: FloatArray
+    """Moving average of the squared gradient."""
+    momentum: FloatArray | None
+    """Accumulated steps, or ``None`` when ``momentum == 0``."""
+    average_gradient: FloatArray | None
+    """Moving average of the gradient, or ``None`` unless ``centered``."""
+
+
+class RMSprop(Optimizer[RMSpropState]):
+    """RMSprop, as ``keras.optimizers.RMSprop``.
+
+    ``velocity = rho*velocity + (1-rho)*g²``; the step is ``w -= lr*g / sqrt(velocity + eps)``
+    (epsilon *inside* the square root, unlike Adam), with ``velocity - mean(g)²`` in place of
+    ``velocity`` when ``centered``, and accumulated with plain momentum when ``momentum > 0``.
+
+    Parameters
+    ----------
+    learning_rate : float or array_like, default 0.001
+        > 0; a 1-D array for an ensemble.
+    rho : float, default 0.9
+        Discount of the moving averages, in [0, 1).
+    momentum : float, default 0
+        In [0, 1].
+    epsilon : float, default 1e-7
+        >= 0.
+    centered : bool, default False
+        Divide by the estimated variance instead of the uncentred second moment.
+    dtype : {"float64", "float32"}
+        Arithmetic precision.
+
+    Examples
+    --------
+    Keras's docstring example: one step on w²/2 from w = 10 with lr = 0.1.
+
+    >>> import numpy as np
+    >>> w = np.array([10.0], dtype=np.float32)
+    >>> RMSprop(learning_rate=0.1, dtype="float32").apply([w.copy()], [w])
+    >>> w
+    array([9.683772], dtype=float32)
+    """
+
+    def __init__(
+        self,
+        learning_rate: ArrayLike = 0.001,
+        rho: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-7,
+        centered: bool = False,
+        *,
+        dtype: DTypeLike = "float64",
+    ) -> None:
+        super().__init__(learning_rate, dtype=dtype)
+        self.rho = as_real(rho, "rho", low=0.0, high=1.0, high_open=True)
+        self.momentum = as_real(momentum, "momentum", low=0.0, high=1.0)
+        self.epsilon = as_real(epsilon, "epsilon", low=0.0)
+        self.centered = bool(centered)
+
+    def init_state(self, variable: FloatArray) -> RMSpropState:
+        """Return zero moving averages for ``variable``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> RMSprop().init_state(np.ones(2))
+        RMSpropState(velocity=array([0., 0.]), momentum=None, average_gradient=None)
+        """
+        return RMSpropState(
+            velocity=np.zeros_like(variable),
+            momentum=np.zeros_like(variable) if self.momentum > 0 else None,
+            average_gradient=np.zeros_like(variable) if self.centered else None,
+        )
+
+    def update(
+        self, gradient: FloatArray, state: RMSpropState, learning_rate: Rate, iteration: int
+    ) -> tuple[FloatArray, RMSpropState]:
+        """Return the delta to subtract and the new state (pure; ``iteration`` is unused).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> optimizer = RMSprop(learning_rate=0.1, epsilon=0.0)
+        >>> state = optimizer.init_state(np.zeros(1))
+        >>> delta, state = optimizer.update(np.array([2.0]), state, 0.1, 0)
+        >>> delta  # lr * g / sqrt((1 - rho) * g²) = 0.1 / sqrt(0.1)
+        array([0.31622777])
+        """
+        cast = gradient.dtype.type
+        rho, one_minus_rho = cast(self.rho), cast(1 - self.rho)
+        velocity = rho * state.velocity + one_minus_rho * np.square(gradient)
+        average_gradient = None
+        if state.average_gradient is not None:
+            average_gradient = rho * state.average_gradient + one_minus_rho * gradient
+            denominator = velocity - np.square(average_gradient) + cast(self.epsilon)
+        else:
+            denominator = velocity + cast(self.epsilon)
+        delta = (learning_rate * gradient) / np.sqrt(denominator)
+        momentum = None
+        if state.momentum is not None:
+            delta = momentum = cast(self.momentum) * state.momentum + delta
+        return delta, RMSpropState(velocity, momentum, average_gradient)
+
+
+class AdamState(NamedTuple):
+    """State of :class:`Adam` for one variable."""
+
+    m: FloatArray
+    """First moment (moving average of the gradient), not bias-corrected."""
+    v: FloatArray
+    """Second moment (moving average of the squared gradient), not bias-corrected."""
+    v_hat: FloatArray | None
+    """Running maximum of ``v`` with ``amsgrad``, else ``None``."""
+
+
+class Adam(Optimizer[AdamState]):
+    """Adam, as ``keras.optimizers.Adam`` (Kingma & Ba's "epsilon hat" form).
+
+    With t = iterations + 1 (so t = 1 on the first step)::
+
+        m = m + (g - m)*(1 - beta_1);  v = v + (g² - v)*(1 - beta_2)
+        alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        w = w - m*alpha / (sqrt(v) + epsilon)
+
+    Epsilon is added to the square root of the *uncorrected* v, so the first step is
+    ``-lr * g / (|g| + epsilon/sqrt(1 - beta_2))``, about ``-lr * sign(g)``.
+
+    Parameters
+    ----------
+    learning_rate : float or array_like, default 0.001
+        > 0; a 1-D array for an ensemble.
+    beta_1, beta_2 : float, default 0.9 and 0.999
+        Decay rates of the moment estimates, in [0, 1).
+    epsilon : float, default 1e-7
+        >= 0.
+    amsgrad : bool, default False
+        Divide by the running maximum of v.
+    dtype : {"float64", "float32"}
+        Arithmetic precision.
+
+    Examples
+    --------
+    Keras's doctest: on w²/2 from w = 10 with lr = 0.1 the first step is -lr·sign(g).
+
+    >>> import numpy as np
+    >>> w = np.array([10.0], dtype=np.float32)
+    >>> Adam(learning_rate=0.1, dtype="float32").apply([w.copy()], [w])
+    >>> w
+    array([9.9], dtype=float32)
+
+    The seed's parabola y = x² from x = -1 with lr = 0.1 shrinks without blowing up:
+
+    >>> x = np.array([-1.0], dtype=np.float32)
+    >>> adam = Adam(learning_rate=0.1, dtype="float32")
+    >>> for _ in range(3):
+    ...     adam.apply([2 * x], [x])
+    ...     print(x)
+    [-0.9000008]
+    [-0.8004141]
+    [-0.7015886]
+    """
+
+    def __init__(
+        self,
+        learning_rate: ArrayLike = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        *,
+        dtype: DTypeLike = "float64",
+    ) -> None:
+        super().__init__(learning_rate, dtype=dtype)
+        self.beta_1 = as_real(beta_1, "beta_1", low=0.0, high=1.0, high_open=True)
+        self.beta_2 = as_real(beta_2, "beta_2", low=0.0, high=1.0, high_open=True)
+        self.epsilon = as_real(epsilon, "epsilon", low=0.0)
+        self.amsgrad = bool(amsgrad)
+
+    def init_state(self, variable: FloatArray) -> AdamState:
+        """Return zero moments for ``variable``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> Adam().init_state(np.ones(1))
+        AdamState(m=array([0.]), v=array([0.]), v_hat=None)
+        """
+        v_hat = np.zeros_like(variable) if self.amsgrad else None
+        return AdamState(np.zeros_like(variable), np.zeros_like(variable), v_hat)
+
+    def update(
+        self, gradient: FloatArray, state: AdamState, learning_rate: Rate, iteration: int
+    ) -> tuple[FloatArray, AdamState]:
+        """Return the delta to subtract and the new state for step t = ``iteration`` + 1 (pure).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> optimizer = Adam()
+        >>> state = optimizer.init_state(np.zeros(2))
+        >>> delta, state = optimizer.update(np.array([3.0, -0.5]), state, 0.1, 0)
+        >>> delta  # about lr * sign(g)
+        array([ 0.09999989, -0.09999937])
+        """
+        cast = gradient.dtype.type
+        step = cast(iteration + 1)
+        beta_1_power = cast(self.beta_1) ** step
+        beta_2_power = cast(self.beta_2) ** step
+        alpha = learning_rate * np.sqrt(1 - beta_2_power) / (1 - beta_1_power)
+        m = state.m + (gradient - state.m) * cast(1 - self.beta_1)
+        v = state.v + (np.square(gradient) - state.v) * cast(1 - self.beta_2)
+        v_hat = None
+        denominator_v = v
+        if state.v_hat is not None:
+            v_hat = denominator_v = np.maximum(state.v_hat, v)
+        delta = (m * alpha) / (np.sqrt(denominator_v) + cast(self.epsilon))
+        return delta, AdamState(m, v, v_hat)

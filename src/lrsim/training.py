@@ -1,0 +1,438 @@
+"""``fit``: Keras's training loop for :class:`lrsim.network.Sequential`, one model or an ensemble.
+
+The loop is Keras 3's ``model.fit`` for arrays (``keras/src/backend/*/trainer.py``):
+
+* each epoch draws a fresh permutation of the training set (from ``seed``; ``shuffle=False``
+  keeps the order) and walks it in ``ceil(N / batch_size)`` batches, the last one partial;
+* on each batch the loss is the mean over the batch, computed *before* that batch's update,
+  and the optimizer then applies the gradient of that mean;
+* the epoch's ``loss`` and ``accuracy`` are batch-size-weighted means over the batches, so
+  they describe weights that kept changing during the epoch; ``val_loss`` and
+  ``val_accuracy`` evaluate the whole validation set with the end-of-epoch weights;
+* at the epoch end the callbacks run in the given order on one logs dict, which the history
+  then records; ``learning_rate`` appears in it only when a callback logs it, as
+  ReduceLROnPlateau and LearningRateScheduler do in Keras.
+
+Divergence is data: when a batch loss is not finite the run ends there, keeping the weights
+that produced it; the history holds the epochs completed before it, and
+``History.divergence`` says at which epoch, batch and step it happened.
+
+Ensembles: a model built with K seeds and an optimizer with K learning rates train as one
+vectorised computation that gives the same numbers as K separate runs. ``seed`` may give one
+shuffling seed per member. Each member stops on its own (divergence, EarlyStopping,
+TerminateOnNaN): from then on its weights and learning rate are frozen and its logs are NaN,
+while the others go on; training ends when all have stopped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from lrsim._validation import as_count, as_one_hot, as_step_count
+from lrsim.callbacks import Callback
+from lrsim.network import Sequential, categorical_crossentropy
+from lrsim.optimizers import Optimizer
+
+__all__ = ["Divergence", "History", "fit"]
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where a run's batch loss first stopped being finite.
+
+    Attributes
+    ----------
+    epoch, batch : int
+        0-based epoch and batch within it.
+    step : int
+        Number of updates applied before that batch (the optimizer's ``iterations``).
+    """
+
+    epoch: int
+    batch: int
+    step: int
+
+
+class History:
+    """What :func:`fit` returns: Keras's ``History`` and where each run ended.
+
+    Attributes
+    ----------
+    history : dict of str to list
+        One entry per completed epoch under Keras's keys (``loss``, ``accuracy``,
+        ``val_loss``, ``val_accuracy``, and ``learning_rate`` when a callback logs it).
+        Floats for one model; float64 arrays of shape (K,) for an ensemble, NaN for members
+        that had stopped or diverged by then, so ``np.asarray(history.history["loss"])`` is
+        an (epochs, K) array.
+    epoch : list of int
+        The epochs recorded.
+    params : dict
+        ``epochs``, ``steps`` (batches per epoch), ``batch_size`` and ``samples``.
+
+    Examples
+    --------
+    >>> from lrsim.datasets import spirals
+    >>> from lrsim.network import Dense, Sequential
+    >>> from lrsim.optimizers import Adam
+    >>> data = spirals(n_samples=200, seed=0)
+    >>> model = Sequential([Dense(8, "relu"), Dense(3, "softmax")], input_dim=2, seed=0)
+    >>> history = fit(model, Adam(1e-3), data.x_train, data.y_train, epochs=2, seed=0)
+    >>> sorted(history.history), history.epoch, history.divergence
+    (['accuracy', 'loss'], [0, 1], None)
+    """
+
+    def __init__(self, ensemble_size: int | None, params: dict[str, int]) -> None:
+        self.history: dict[str, list[Any]] = {}
+        self.epoch: list[int] = []
+        self.params = params
+        self.ensemble_size = ensemble_size
+        self._divergences: list[Divergence | None] = [None] * (ensemble_size or 1)
+        self._recorded: list[NDArray[np.bool_]] = []
+
+    @property
+    def divergence(self) -> Any:
+        """``None`` or a :class:`Divergence`; for an ensemble, a list with one per member."""
+        if self.ensemble_size is None:
+            return self._divergences[0]
+        return list(self._divergences)
+
+    def _record(self, epoch: int, logs: dict[str, Any], recorded: NDArray[np.bool_]) -> None:
+        self.epoch.append(epoch)
+        self._recorded.append(recorded.copy())
+        for key, value in logs.items():
+            entry: Any
+            if self.ensemble_size is None:
+                entry = float(value)
+            else:
+                entry = np.where(recorded, np.broadcast_to(value, recorded.shape), np.nan)
+            self.history.setdefault(key, []).append(entry)
+
+    def member(self, index: int) -> History:
+        """Return member ``index``'s history, as a run of that member alone would return it.
+
+        Examples
+        --------
+        >>> from lrsim.datasets import spirals
+        >>> from lrsim.network import Dense, Sequential
+        >>> from lrsim.optimizers import SGD
+        >>> data = spirals(n_samples=100, seed=0)
+        >>> ensemble = Sequential([Dense(3, "softmax")], input_dim=2, seed=[0, 1])
+        >>> history = fit(ensemble, SGD([0.1, 0.2]), data.x_train, data.y_train, epochs=2)
+        >>> np.asarray(history.history["loss"]).shape, len(history.member(1).history["loss"])
+        ((2, 2), 2)
+        """
+        if self.ensemble_size is None:
+            raise ValueError("member() needs the history of an ensemble")
+        position = as_step_count(index, "index")
+        if position >= self.ensemble_size:
+            raise ValueError(f"index must be in [0, {self.ensemble_size}), got {index}")
+        single = History(None, dict(self.params))
+        single._divergences = [self._divergences[position]]
+        for row, recorded in enumerate(self._recorded):
+            if recorded[position]:
+                single.epoch.append(self.epoch[row])
+                for key, values in self.history.items():
+                    single.history.setdefault(key, []).append(float(values[row][position]))
+        return single
+
+
+def _shuffling_orders(
+    seed: Any, members: int | None, shuffle: bool
+) -> tuple[list[np.random.Generator], NDArray[np.intp] | None]:
+    """Return the generators that shuffle, and which of them each member uses (None: one for all)."""
+    if not shuffle:
+        return [], None
+    if isinstance(seed, (Sequence, np.ndarray, range)) and not isinstance(seed, (str, bytes)):
+        seeds = list(seed)
+        if members is None or len(seeds) != members:
+            raise ValueError(
+                "seed may be a sequence only for an ensemble, with one seed per member "
+                f"({members} members), got {len(seeds)} seeds"
+            )
+        if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in seeds):
+            raise TypeError(f"a sequence seed must hold ints, got {seed!r}")
+        unique, member_generator = np.unique(np.asarray(seeds, dtype=np.int64), return_inverse=True)
+        return [np.random.default_rng(int(s)) for s in unique], member_generator
+    if isinstance(seed, bool):
+        raise TypeError(f"seed must be an int, a Generator, None or a sequence, got {seed!r}")
+    try:
+        return [np.random.default_rng(seed)], None
+    except (TypeError, ValueError) as error:
+        raise type(error)(
+            f"seed must be an int >= 0, a numpy Generator, None or a sequence of ints, got {seed!r}"
+        ) from error
+
+
+def _check_arguments(
+    model: Any, optimizer: Any, callbacks: Sequence[Any], validation_data: Any
+) -> None:
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be an lrsim.network.Sequential, got {type(model).__name__}")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"optimizer must be an lrsim.optimizers.Optimizer, got {type(optimizer).__name__}"
+        )
+    if optimizer.dtype != model.dtype:
+        raise ValueError(
+            f"optimizer dtype {optimizer.dtype!r} must match the model dtype {model.dtype!r}"
+        )
+    if optimizer.ensemble_size != model.ensemble_size:
+        raise ValueError(
+            f"optimizer learning_rate must have one value per ensemble member: the model has "
+            f"ensemble_size={model.ensemble_size}, the optimizer {optimizer.ensemble_size} "
+            "(for a shared rate pass np.full(K, lr))"
+        )
+    if optimizer.iterations and optimizer._shapes != [model._params.shape]:
+        raise ValueError("optimizer was already used with other variables; create a new one")
+    for callback in callbacks:
+        if not isinstance(callback, Callback):
+            raise TypeError(
+                f"callbacks must be lrsim.callbacks.Callback instances, got {callback!r}"
+            )
+    if validation_data is not None and (
+        not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2
+    ):
+        raise TypeError("validation_data must be a pair (x_val, y_val)")
+
+
+def _overrides(callback: Callback, hook: str) -> bool:
+    return getattr(type(callback), hook) is not getattr(Callback, hook)
+
+
+def fit(
+    model: Sequential,
+    optimizer: Optimizer[Any],
+    x: ArrayLike,
+    y: ArrayLike,
+    *,
+    epochs: int = 1,
+    batch_size: int = 32,
+    validation_data: tuple[ArrayLike, ArrayLike] | None = None,
+    shuffle: bool = True,
+    seed: Any = None,
+    callbacks: Sequence[Callback] = (),
+) -> History:
+    """Train ``model`` in place with ``optimizer`` as Keras's ``model.fit`` does; return the history.
+
+    Parameters
+    ----------
+    model : Sequential
+        Updated in place; ``model.optimizer`` is set to ``optimizer`` (as Keras's compile).
+    optimizer : Optimizer
+        Of the model's dtype; one learning rate per member for an ensemble. It keeps its
+        state, so a second ``fit`` continues where the first stopped.
+    x : array_like
+        Features, (samples, input_dim).
+    y : array_like
+        One-hot labels, (samples, classes).
+    epochs : int, default 1
+        >= 0.
+    batch_size : int, default 32
+        >= 1.
+    validation_data : (x_val, y_val), optional
+        Evaluated after every epoch as ``val_loss`` and ``val_accuracy``.
+    shuffle : bool, default True
+        Re-permute the training set before every epoch.
+    seed : int, Generator, None or sequence of ints
+        Seeds the permutations; for an ensemble, one int per member gives each member the
+        order a separate run with that seed would use, and a single seed is shared.
+    callbacks : sequence of Callback
+        Run in order at every hook.
+
+    Returns
+    -------
+    History
+
+    Examples
+    --------
+    >>> from lrsim.datasets import spirals
+    >>> from lrsim.network import Dense, Sequential
+    >>> from lrsim.optimizers import Adam
+    >>> data = spirals(n_samples=300, seed=0)
+    >>> model = Sequential([Dense(16, "relu"), Dense(3, "softmax")], input_dim=2, seed=0)
+    >>> history = fit(model, Adam(0.01), data.x_train, data.y_train, epochs=5,
+    ...               validation_data=data.validation_data, seed=0)
+    >>> len(history.history["val_loss"]), history.params["steps"]
+    (5, 8)
+    >>> history.history["loss"][-1] < history.history["loss"][0]
+    True
+    """
+    callbacks = list(callbacks)
+    _check_arguments(model, optimizer, callbacks, validation_data)
+    epoch_count = as_step_count(epochs, "epochs")
+    size = as_count(batch_size, "batch_size")
+    dtype = model._params.dtype
+    classes = model.layers[-1].units
+    features = model._as_inputs(x)
+    targets = as_one_hot(y, "y", len(features), classes).astype(dtype)
+    labels = targets.argmax(axis=1)
+    validation = None
+    if validation_data is not None:
+        x_val = model._as_inputs(validation_data[0], "validation_data[0]")
+        y_val = as_one_hot(validation_data[1], "validation_data[1]", len(x_val), classes)
+        validation = (x_val[None], y_val.astype(dtype), y_val.argmax(axis=1))
+    generators, member_generator = _shuffling_orders(seed, model.ensemble_size, bool(shuffle))
+
+    samples = len(features)
+    steps = math.ceil(samples / size)
+    members = model._params.shape[0]
+    history = History(
+        model.ensemble_size,
+        {"epochs": epoch_count, "steps": steps, "batch_size": size, "samples": samples},
+    )
+    params, grads = model._params, model._grads
+    if optimizer.iterations == 0:
+        optimizer._build([params])
+    model.optimizer = optimizer
+    model.stop_training = False if model.ensemble_size is None else np.zeros(members, bool)
+    for callback in callbacks:
+        callback.set_model(model)
+    batch_callbacks = [cb for cb in callbacks if _overrides(cb, "on_train_batch_end")]
+    batch_begin_callbacks = [cb for cb in callbacks if _overrides(cb, "on_train_batch_begin")]
+
+    batch_starts = np.arange(0, samples, size)
+    batching = {
+        "batch_starts": batch_starts,
+        "batch_sizes": np.minimum(batch_starts + size, samples) - batch_starts,
+    }
+    stopped = np.zeros(members, dtype=bool)
+    diverged = np.zeros(members, dtype=bool)
+    frozen_params = params.copy()
+    frozen_learning_rate = np.zeros(members)
+
+    def current_learning_rate() -> NDArray[np.float64]:
+        return np.broadcast_to(optimizer.learning_rate, (members,))
+
+    def stop_requests() -> NDArray[np.bool_]:
+        return np.broadcast_to(np.asarray(model.stop_training, dtype=bool), (members,)) & ~stopped
+
+    logs: dict[str, Any] = {}
+    for callback in callbacks:
+        callback.on_train_begin()
+    with np.errstate(all="ignore"):
+        for epoch in range(epoch_count):
+            for callback in callbacks:
+                callback.on_epoch_begin(epoch)
+            if generators:
+                orders = np.stack([generator.permutation(samples) for generator in generators])
+                if member_generator is not None:
+                    orders = orders[member_generator]
+                epoch_x, epoch_y, epoch_labels = features[orders], targets[orders], labels[orders]
+            else:
+                epoch_x, epoch_y, epoch_labels = features[None], targets[None], labels[None]
+            # Per batch and member: the batch-mean loss, whether the member ran the batch, and
+            # (per sample) the predicted class; reduced to the epoch's metrics at its end.
+            batch_losses = np.zeros((members, steps), dtype=dtype)
+            ran = np.zeros((members, steps), dtype=bool)
+            predicted = np.zeros((members, samples), dtype=np.intp)
+            running_at_start = ~stopped
+            for batch in range(steps):
+                start, stop = batch * size, min(samples, (batch + 1) * size)
+                for callback in batch_begin_callbacks:
+                    callback.on_train_batch_begin(batch)
+                loss, probabilities = model._loss_and_gradients(
+                    epoch_x[:, start:stop], epoch_y[:, start:stop]
+                )
+                if not math.isfinite(loss.sum()):
+                    new = ~np.isfinite(loss) & ~stopped
+                    for member in np.flatnonzero(new):
+                        history._divergences[member] = Divergence(
+                            epoch, batch, optimizer.iterations
+                        )
+                    diverged |= new
+                    frozen_params[new] = params[new]
+                    frozen_learning_rate[new] = current_learning_rate()[new]
+                    stopped |= new
+                    if stopped.all():
+                        break
+                optimizer._step([grads], [params])
+                ran[:, batch] = ~stopped
+                if stopped.any():
+                    np.copyto(params, frozen_params, where=stopped[:, None])
+                batch_losses[:, batch] = loss
+                probabilities.argmax(axis=-1, out=predicted[:, start:stop])
+                if batch_callbacks:
+                    batch_logs = _epoch_metrics(
+                        batch_losses, ran, predicted, epoch_labels, last_batch=batch, **batching
+                    )
+                    for callback in batch_callbacks:
+                        callback.on_train_batch_end(batch, _member_logs(batch_logs, model))
+                    requested = stop_requests()
+                    frozen_params[requested] = params[requested]
+                    stopped |= requested
+                if stopped.all():
+                    break
+
+            recorded = running_at_start & ~diverged
+            if not recorded.any():
+                break
+            epoch_logs = _epoch_metrics(
+                batch_losses, ran, predicted, epoch_labels, last_batch=batch, **batching
+            )
+            if validation is not None:
+                x_val, y_val, val_labels = validation
+                probabilities = model._forward(x_val)[-1]
+                correct_val = (probabilities.argmax(-1) == val_labels).sum(-1)
+                epoch_logs["val_accuracy"] = correct_val.astype(dtype) / dtype.type(len(val_labels))
+                epoch_logs["val_loss"] = categorical_crossentropy(y_val, probabilities).mean(-1)
+            masked = {key: np.where(recorded, value, np.nan) for key, value in epoch_logs.items()}
+            logs = _member_logs(masked, model)
+            for callback in callbacks:
+                callback.on_epoch_end(epoch, logs)
+            history._record(epoch, logs, recorded)
+            requested = stop_requests()
+            frozen_params[requested] = params[requested]
+            stopped |= requested
+            finished = recorded & stopped
+            frozen_learning_rate[finished] = current_learning_rate()[finished]
+            if stopped.any() and model.ensemble_size is not None:
+                # Callbacks act on every member; a stopped one keeps the rate it stopped with.
+                optimizer.learning_rate = np.where(
+                    stopped, frozen_learning_rate, optimizer.learning_rate
+                )
+            if stopped.all():
+                break
+    for callback in callbacks:
+        callback.on_train_end(logs)
+    return history
+
+
+def _epoch_metrics(
+    batch_losses: NDArray[np.floating[Any]],
+    ran: NDArray[np.bool_],
+    predicted: NDArray[np.intp],
+    labels: NDArray[np.intp],
+    *,
+    batch_starts: NDArray[np.intp],
+    batch_sizes: NDArray[np.intp],
+    last_batch: int,
+) -> dict[str, NDArray[Any]]:
+    """Keras's running means over batches 0..last_batch: loss and accuracy, per member.
+
+    Keras accumulates ``total += batch_loss * batch_size`` batch after batch (in the model's
+    dtype) and divides by the samples seen; a member counts only the batches it ran.
+    """
+    dtype = batch_losses.dtype.type
+    done = slice(0, last_batch + 1)
+    weights = ran[:, done] * batch_sizes[done].astype(dtype)
+    # add.accumulate sums in batch order for any number of members, unlike sum().
+    loss_total = np.add.accumulate(batch_losses[:, done] * weights, axis=1)[:, -1]
+    correct = np.add.reduceat(predicted == labels, batch_starts, axis=1)[:, done]
+    seen = weights.sum(axis=1)
+    return {
+        "accuracy": (correct * ran[:, done]).sum(axis=1).astype(dtype) / seen,
+        "loss": loss_total / seen,
+    }
+
+
+def _member_logs(logs: dict[str, NDArray[Any]], model: Sequential) -> dict[str, Any]:
+    """Floats for a single model (Keras's pythonified logs), float64 (K,) arrays otherwise."""
+    if model.ensemble_size is None:
+        return {key: float(value[0]) for key, value in sorted(logs.items())}
+    return {key: np.asarray(value, dtype=np.float64) for key, value in sorted(logs.items())}

@@ -1,0 +1,205 @@
+"""The dense classifier: initialisation, Keras weight layout, clipped cross-entropy, backprop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lrsim.network import (
+    Dense,
+    Sequential,
+    categorical_accuracy,
+    categorical_crossentropy,
+    glorot_uniform,
+    softmax,
+)
+
+LAYERS = [Dense(5, "relu"), Dense(4, "softmax"), Dense(3, "linear"), Dense(3, "softmax")]
+
+
+def batch(seed, samples=7, features=2, classes=3):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((samples, features)), np.eye(classes)[
+        rng.integers(0, classes, samples)
+    ]
+
+
+def finite_difference_gradients(model, x, y, h=1e-6):
+    weights = model.get_weights()
+    gradients = []
+    for index, array in enumerate(weights):
+        gradient = np.zeros_like(array)
+        for position in np.ndindex(array.shape):
+            losses = []
+            for shift in (h, -h):
+                shifted = [w.copy() for w in weights]
+                shifted[index][position] += shift
+                model.set_weights(shifted)
+                losses.append(model.evaluate(x, y)["loss"])
+            gradient[position] = (losses[0] - losses[1]) / (2 * h)
+        gradients.append(gradient)
+    model.set_weights(weights)
+    return gradients
+
+
+@settings(max_examples=8, deadline=None)
+@given(model_seed=st.integers(0, 2**16), data_seed=st.integers(0, 2**16))
+def test_backprop_matches_finite_differences(model_seed, data_seed):
+    model = Sequential(LAYERS, input_dim=2, seed=model_seed)
+    x, y = batch(data_seed)
+    _, gradients = model.loss_and_gradients(x, y)
+    for analytic, numeric in zip(gradients, finite_difference_gradients(model, x, y), strict=True):
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
+
+
+def test_clipped_samples_contribute_no_gradient():
+    model = Sequential([Dense(2, "softmax")], input_dim=1, seed=0)
+    model.set_weights([np.array([[100.0, -100.0]]), np.zeros(2)])
+    x = np.array([[1.0], [1.0]])
+    y = np.array([[0.0, 1.0], [1.0, 0.0]])  # the first is hopelessly wrong, the second certain
+    loss, gradients = model.loss_and_gradients(x, y)
+    assert loss == pytest.approx((-np.log(1e-7) - np.log(1 - 1e-7)) / 2)
+    for gradient in gradients:
+        np.testing.assert_array_equal(gradient, 0.0)
+
+
+def test_cross_entropy_renormalises_clips_and_is_bounded():
+    losses = categorical_crossentropy([[1, 0, 0], [0, 1, 0]], [[2.0, 1.0, 1.0], [1.0, 0.0, 0.0]])
+    np.testing.assert_allclose(losses, [np.log(2.0), -np.log(1e-7)])
+    assert losses.max() <= 16.1181
+    assert (
+        categorical_crossentropy([[0, 1]], np.array([[0.5, 0.5]], np.float32)).dtype == np.float32
+    )
+
+
+def test_accuracy_compares_argmax():
+    np.testing.assert_array_equal(
+        categorical_accuracy([[1, 0], [0, 1], [0, 1]], [[0.9, 0.1], [0.6, 0.4], [0.2, 0.8]]),
+        [1.0, 0.0, 1.0],
+    )
+
+
+def test_softmax_is_stable_for_huge_logits():
+    np.testing.assert_allclose(softmax([[1e308, 0.0], [-1e308, 0.0]]), [[1.0, 0.0], [0.0, 1.0]])
+    assert softmax([1, 2, 3]).sum() == pytest.approx(1.0)
+
+
+def test_glorot_uniform_draws_within_the_limit_with_the_right_spread():
+    kernel = glorot_uniform(200, 100, np.random.default_rng(0))
+    limit = np.sqrt(6 / 300)
+    assert kernel.shape == (200, 100)
+    assert np.abs(kernel).max() <= limit
+    assert kernel.var() == pytest.approx(limit**2 / 3, rel=0.02)
+
+
+def test_weights_start_as_glorot_kernels_and_zero_biases_in_keras_layout():
+    model = Sequential([Dense(32, "relu"), Dense(3, "softmax")], input_dim=2, seed=7)
+    kernel0, bias0, kernel1, bias1 = model.get_weights()
+    assert kernel0.shape == (2, 32)
+    assert kernel1.shape == (32, 3)
+    np.testing.assert_array_equal(bias0, 0.0)
+    np.testing.assert_array_equal(bias1, 0.0)
+    rng = np.random.default_rng(7)
+    np.testing.assert_array_equal(kernel0, glorot_uniform(2, 32, rng))
+    np.testing.assert_array_equal(kernel1, glorot_uniform(32, 3, rng))
+    assert model.count_params() == 2 * 32 + 32 + 32 * 3 + 3
+
+
+def test_same_seed_gives_same_weights_and_float32_casts_them():
+    a = Sequential(LAYERS, input_dim=2, seed=3)
+    b = Sequential(LAYERS, input_dim=2, seed=3, dtype="float32")
+    for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
+        assert wb.dtype == np.float32
+        np.testing.assert_array_equal(wa.astype(np.float32), wb)
+
+
+def test_ensemble_members_equal_single_models_with_their_seeds():
+    seeds = [4, 0, 4]
+    ensemble = Sequential(LAYERS, input_dim=2, seed=seeds)
+    x, y = batch(1)
+    losses, gradients = ensemble.loss_and_gradients(x, y)
+    probabilities = ensemble.predict(x)
+    assert probabilities.shape == (3, 7, 3)
+    for member, seed in enumerate(seeds):
+        single = Sequential(LAYERS, input_dim=2, seed=seed)
+        for together, alone in zip(ensemble.get_weights(), single.get_weights(), strict=True):
+            np.testing.assert_array_equal(together[member], alone)
+        loss, single_gradients = single.loss_and_gradients(x, y)
+        assert losses[member] == loss
+        for together, alone in zip(gradients, single_gradients, strict=True):
+            np.testing.assert_array_equal(together[member], alone)
+        np.testing.assert_array_equal(probabilities[member], single.predict(x))
+
+
+def test_set_weights_round_trips_and_accepts_non_finite_values():
+    model = Sequential(LAYERS, input_dim=2, seed=0)
+    weights = [np.full_like(w, np.nan if i == 0 else i) for i, w in enumerate(model.get_weights())]
+    model.set_weights(weights)
+    for got, expected in zip(model.get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_evaluate_reports_mean_loss_and_accuracy():
+    model = Sequential([Dense(2, "softmax")], input_dim=1, seed=0)
+    model.set_weights([np.array([[1.0, -1.0]]), np.zeros(2)])
+    x, y = np.array([[1.0], [-1.0], [2.0]]), np.array([[1, 0], [1, 0], [1, 0]])
+    result = model.evaluate(x, y)
+    probabilities = softmax(np.array([[1.0, -1.0], [-1.0, 1.0], [2.0, -2.0]]))
+    assert result["loss"] == pytest.approx(-np.log(probabilities[:, 0]).mean(), rel=1e-14)
+    assert result["accuracy"] == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: Dense(0), ValueError, "units must be an integer >= 1"),
+        (lambda: Dense(2.5), TypeError, "units must be an integer >= 1"),
+        (lambda: Dense(3, "tanh"), ValueError, "activation must be one of"),
+        (lambda: Sequential([], input_dim=2), TypeError, "layers must be a non-empty sequence"),
+        (lambda: Sequential([Dense(3)], input_dim=2), ValueError, "activation='softmax'"),
+        (lambda: Sequential([Dense(3, "softmax")], input_dim=0), ValueError, "input_dim must be"),
+        (
+            lambda: Sequential([Dense(3, "softmax")], input_dim=2, seed=-1),
+            ValueError,
+            "seed must be",
+        ),
+        (
+            lambda: Sequential([Dense(3, "softmax")], input_dim=2, seed="a"),
+            TypeError,
+            "seed must be",
+        ),
+        (
+            lambda: Sequential([Dense(3, "softmax")], input_dim=2, seed=[]),
+            ValueError,
+            "seed must not",
+        ),
+        (lambda: Sequential([Dense(3, "softmax")], input_dim=2, dtype=int), ValueError, "dtype"),
+    ],
+)
+def test_bad_model_arguments_are_rejected(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_bad_weights_and_data_are_rejected_naming_the_argument():
+    model = Sequential([Dense(2, "relu"), Dense(3, "softmax")], input_dim=2, seed=0)
+    weights = model.get_weights()
+    with pytest.raises(ValueError, match="weights must hold 4 arrays"):
+        model.set_weights(weights[:3])
+    with pytest.raises(ValueError, match=r"weights\[2\] must have shape \(2, 3\), got \(3, 2\)"):
+        model.set_weights([weights[0], weights[1], weights[2].T, weights[3]])
+    with pytest.raises(TypeError, match=r"weights\[0\] must hold real numbers"):
+        model.set_weights([np.array([["a", "b"]] * 2), *weights[1:]])
+    with pytest.raises(TypeError, match="weights must be a list of arrays"):
+        model.set_weights(np.zeros(4))
+    x, y = batch(0)
+    with pytest.raises(ValueError, match=r"x must have shape \(samples >= 1, 2\), got \(7, 3\)"):
+        model.predict(np.zeros((7, 3)))
+    with pytest.raises(ValueError, match=r"y must have shape \(7, 3\)"):
+        model.evaluate(x, y[:, :2])
+    with pytest.raises(ValueError, match="y must be one-hot"):
+        model.loss_and_gradients(x, y * 0.5)
+    with pytest.raises(TypeError, match="x must hold real numbers"):
+        model.predict([["a", "b"]])

@@ -1,0 +1,252 @@
+"""Optimizers: Keras 3's update formulas, step counting, float32 storage, ensembles and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from lrsim.optimizers import SGD, Adam, AdamState, RMSprop, SGDState
+
+gradients = hnp.arrays(
+    np.float64,
+    st.integers(1, 5),
+    elements=st.floats(-10, 10, allow_nan=False).filter(lambda g: abs(g) > 1e-3),
+)
+rates = st.floats(1e-4, 1.0)
+
+
+def run(optimizer, start, gradient, steps):
+    """Iterates of ``optimizer`` from ``start`` under ``gradient(w)``, (steps + 1, ...)."""
+    w = np.array(start, dtype=optimizer.dtype)
+    path = [w.copy()]
+    for _ in range(steps):
+        optimizer.apply([gradient(w)], [w])
+        path.append(w.copy())
+    return np.stack(path)
+
+
+def test_sgd_reproduces_the_seed_iterates_on_the_parabola():
+    path = run(SGD(learning_rate=0.8), [-1.0], lambda w: 2 * w, 3)[:, 0]
+    np.testing.assert_allclose(path, [-1.0, 0.6, -0.36, 0.216], rtol=1e-14)
+
+
+@settings(max_examples=50, deadline=None)
+@given(g=gradients, lr=rates)
+def test_sgd_without_momentum_is_plain_gradient_descent(g, lr):
+    w = np.linspace(-1, 1, g.size)
+    expected = w.copy()
+    optimizer = SGD(learning_rate=lr, momentum=0.0)
+    for _ in range(3):
+        optimizer.apply([g], [w])
+        expected = expected - g * lr
+    np.testing.assert_array_equal(w, expected)
+
+
+def test_sgd_momentum_follows_keras_velocity_formula():
+    lr, momentum, g = 0.1, 0.9, np.array([1.0, -2.0])
+    for nesterov in (False, True):
+        w, velocity, expected = np.zeros(2), np.zeros(2), np.zeros(2)
+        optimizer = SGD(lr, momentum=momentum, nesterov=nesterov)
+        for _ in range(4):
+            optimizer.apply([g], [w])
+            velocity = velocity * momentum - g * lr
+            expected = expected + (velocity * momentum - g * lr if nesterov else velocity)
+            np.testing.assert_array_equal(w, expected)
+
+
+def test_rmsprop_puts_epsilon_inside_the_square_root():
+    optimizer = RMSprop(learning_rate=0.1, rho=0.9, epsilon=0.5)
+    w = np.array([0.0])
+    optimizer.apply([np.array([1.0])], [w])
+    assert w[0] == pytest.approx(-0.1 * 1.0 / np.sqrt(0.1 + 0.5), rel=1e-15)
+
+
+def test_rmsprop_centered_momentum_follows_keras_formula():
+    lr, rho, momentum, eps = 0.01, 0.8, 0.5, 1e-7
+    optimizer = RMSprop(lr, rho=rho, momentum=momentum, epsilon=eps, centered=True)
+    w = np.array([1.0, -3.0])
+    velocity, average, accumulated, expected = (np.zeros(2) for _ in range(4))
+    for step in range(5):
+        g = np.array([1.0 + step, -0.5])
+        optimizer.apply([g], [w])
+        velocity = rho * velocity + (1 - rho) * g**2
+        average = rho * average + (1 - rho) * g
+        accumulated = momentum * accumulated + lr * g / np.sqrt(velocity - average**2 + eps)
+        expected = (expected if step else np.array([1.0, -3.0])) - accumulated
+        np.testing.assert_allclose(w, expected, rtol=1e-13)
+
+
+@settings(max_examples=100, deadline=None)
+@given(g=gradients, lr=rates)
+def test_adam_first_step_is_about_minus_learning_rate_times_sign(g, lr):
+    w = np.zeros_like(g)
+    Adam(learning_rate=lr).apply([g], [w])
+    # Exactly -lr * g / (|g| + eps/sqrt(1 - beta_2)), within lr * 1e-7/sqrt(1e-3)/|g| of -lr·sign.
+    np.testing.assert_allclose(w, -lr * np.sign(g), rtol=1e-7 / np.sqrt(1e-3) / 1e-3)
+    np.testing.assert_allclose(w, -lr * g / (np.abs(g) + 1e-7 / np.sqrt(1 - 0.999)), rtol=1e-12)
+
+
+def test_adam_counts_steps_from_one_and_after_all_variables():
+    g = np.array([0.3, -1.0])
+    together = [np.zeros(2), np.zeros(2)]
+    alone = np.zeros(2)
+    shared, single = Adam(0.01), Adam(0.01)
+    for _ in range(5):
+        shared.apply([g, g], together)
+        single.apply([g], [alone])
+    assert shared.iterations == single.iterations == 5
+    np.testing.assert_array_equal(together[0], alone)
+    np.testing.assert_array_equal(together[1], alone)
+
+
+def test_adam_follows_the_epsilon_hat_formula():
+    lr, b1, b2, eps = 0.05, 0.8, 0.95, 1e-3
+    optimizer = Adam(lr, beta_1=b1, beta_2=b2, epsilon=eps)
+    w, m, v = np.array([2.0]), 0.0, 0.0
+    expected = 2.0
+    for t in range(1, 6):
+        g = 2 * w.copy()
+        optimizer.apply([g], [w])
+        m, v = m + (g[0] - m) * (1 - b1), v + (g[0] ** 2 - v) * (1 - b2)
+        alpha = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
+        expected -= alpha * m / (np.sqrt(v) + eps)
+        assert w[0] == pytest.approx(expected, rel=1e-14)
+
+
+def test_adam_on_the_seed_parabola_matches_keras_printed_values():
+    path = run(Adam(learning_rate=0.1, dtype="float32"), [-1.0], lambda w: 2 * w, 3)[:, 0]
+    # Real Keras prints -0.9000008, -0.8004141, -0.7015886 (seven decimals).
+    np.testing.assert_allclose(path, [-1.0, -0.9000008, -0.8004141, -0.7015886], rtol=0, atol=5e-8)
+
+
+def test_amsgrad_divides_by_the_running_maximum_of_v():
+    optimizer = Adam(0.1, amsgrad=True)
+    state = optimizer.init_state(np.zeros(1))
+    _, state = optimizer.update(np.array([10.0]), state, 0.1, 0)
+    _, state = optimizer.update(np.array([0.0]), state, 0.1, 1)
+    assert state.v_hat[0] == pytest.approx(0.1)
+    assert state.v[0] < state.v_hat[0]
+
+
+def test_update_is_pure():
+    optimizer = Adam()
+    state = AdamState(np.array([0.5]), np.array([0.25]), None)
+    before = [state.m.copy(), state.v.copy()]
+    gradient = np.array([1.0])
+    optimizer.update(gradient, state, 0.1, 3)
+    np.testing.assert_array_equal(state.m, before[0])
+    np.testing.assert_array_equal(state.v, before[1])
+    assert SGD().init_state(np.zeros(1)) == SGDState(None)
+
+
+@settings(max_examples=25, deadline=None)
+@given(lr=st.floats(1e-4, 0.3), start=st.floats(-5, 5).filter(lambda x: abs(x) > 0.1))
+def test_float32_and_float64_agree_to_float32_precision(lr, start):
+    curvatures = np.array([0.5, 1.0, 2.0])
+    for make in (RMSprop, Adam):
+        paths = [
+            run(make(lr, dtype=dtype), np.full(3, start), lambda w: curvatures * w, 20)
+            for dtype in ("float32", "float64")
+        ]
+        assert paths[0].dtype == np.float32
+        # Each of 20 steps may add a few float32 roundings relative to the step size.
+        np.testing.assert_allclose(paths[0], paths[1], rtol=1e-4, atol=40 * lr * 2e-6)
+
+
+def test_float32_learning_rate_is_stored_as_keras_stores_it():
+    optimizer = Adam(0.1, dtype="float32")
+    assert optimizer.learning_rate == float(np.float32(0.1)) == 0.10000000149011612
+    optimizer.learning_rate = 0.1 * 0.2
+    assert optimizer.learning_rate == 0.019999999552965164
+    assert Adam(0.1).learning_rate == 0.1
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    lrs=st.lists(rates, min_size=1, max_size=4),
+    kind=st.sampled_from([SGD, RMSprop, Adam]),
+    dtype=st.sampled_from(["float32", "float64"]),
+)
+def test_ensemble_equals_separate_optimizers(lrs, kind, dtype):
+    starts = np.linspace(-2, 2, 3 * len(lrs)).reshape(len(lrs), 3)
+
+    def gradient(w):
+        return w * np.array([1.0, 3.0, 0.5], dtype=w.dtype)
+
+    together = run(kind(np.array(lrs), dtype=dtype), starts, gradient, 10)
+    for member, lr in enumerate(lrs):
+        alone = run(kind(lr, dtype=dtype), starts[member], gradient, 10)
+        np.testing.assert_array_equal(together[:, member], alone)
+
+
+def test_ensemble_learning_rate_is_per_member_and_settable():
+    optimizer = SGD(np.array([0.1, 0.2]))
+    assert optimizer.ensemble_size == 2
+    assert SGD(0.1).ensemble_size is None
+    optimizer.learning_rate = 0.05
+    np.testing.assert_array_equal(optimizer.learning_rate, [0.05, 0.05])
+    optimizer.learning_rate = [0.3, 0.0]
+    np.testing.assert_array_equal(optimizer.learning_rate, [0.3, 0.0])
+    with pytest.raises(ValueError, match=r"learning_rate must have shape \(2,\)"):
+        optimizer.learning_rate = [0.1, 0.2, 0.3]
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: SGD(0.0), ValueError, "learning_rate must be > 0"),
+        (lambda: SGD(-1.0), ValueError, "learning_rate must be > 0"),
+        (lambda: Adam(float("nan")), ValueError, "learning_rate must be finite"),
+        (lambda: Adam(float("inf")), ValueError, "learning_rate must be finite"),
+        (
+            lambda: Adam(np.ones((2, 2))),
+            ValueError,
+            "learning_rate must be a number or a non-empty 1-D",
+        ),
+        (lambda: Adam([]), ValueError, "learning_rate must be a number or a non-empty 1-D"),
+        (lambda: Adam([0.1, -0.1]), ValueError, "learning_rate must be > 0"),
+        (lambda: Adam(True), TypeError, "learning_rate must be a real number"),
+        (lambda: Adam("0.1"), TypeError, "learning_rate must be a real number"),
+        (lambda: Adam(beta_1=1.0), ValueError, r"beta_1 must be finite and in \[0, 1\)"),
+        (lambda: Adam(beta_2=-0.1), ValueError, r"beta_2 must be finite and in \[0, 1\)"),
+        (lambda: Adam(epsilon=-1e-7), ValueError, r"epsilon must be finite and in \[0, inf\)"),
+        (lambda: SGD(momentum=-0.1), ValueError, r"momentum must be finite and in \[0, 1\]"),
+        (lambda: SGD(momentum=1.5), ValueError, r"momentum must be finite and in \[0, 1\]"),
+        (lambda: RMSprop(rho=1.0), ValueError, r"rho must be finite and in \[0, 1\)"),
+        (lambda: RMSprop(momentum=None), TypeError, "momentum must be a real number"),
+        (lambda: Adam(dtype="float16"), ValueError, "dtype must be one of"),
+    ],
+)
+def test_bad_hyperparameters_are_rejected_with_their_name_and_range(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_learning_rate_setter_rejects_negative_and_non_finite_values():
+    optimizer = SGD(0.1)
+    for value in (-0.1, float("nan")):
+        with pytest.raises(ValueError, match="learning_rate must"):
+            optimizer.learning_rate = value
+    assert optimizer.learning_rate == 0.1
+
+
+def test_apply_rejects_mismatched_or_unusable_variables():
+    optimizer = Adam()
+    with pytest.raises(ValueError, match="same length, got 1 gradients for 2 variables"):
+        optimizer.apply([np.zeros(2)], [np.zeros(2), np.zeros(2)])
+    with pytest.raises(TypeError, match=r"variables\[0\] must be a numpy array of dtype float64"):
+        optimizer.apply([np.zeros(2)], [np.zeros(2, dtype=np.float32)])
+    read_only = np.zeros(2)
+    read_only.flags.writeable = False
+    with pytest.raises(ValueError, match=r"variables\[0\] must be writable"):
+        optimizer.apply([np.zeros(2)], [read_only])
+    with pytest.raises(ValueError, match=r"grads\[0\] must have the shape \(2,\)"):
+        optimizer.apply([np.zeros(3)], [np.zeros(2)])
+    optimizer.apply([np.zeros(2)], [np.zeros(2)])
+    with pytest.raises(ValueError, match="must keep the shapes"):
+        optimizer.apply([np.zeros(3)], [np.zeros(3)])
+    with pytest.raises(ValueError, match="leading axis of length 2"):
+        Adam(np.array([0.1, 0.2])).apply([np.zeros((3, 1))], [np.zeros((3, 1))])

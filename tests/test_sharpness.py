@@ -1,0 +1,158 @@
+"""Sharpness by Lanczos on finite-difference Hessian-vector products, checked against exact ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lrsim.datasets import spirals
+from lrsim.network import Dense, Sequential
+from lrsim.quadratic import eigenvalues, least_squares
+from lrsim.sharpness import (
+    dense_hessian,
+    full_batch_descent,
+    hessian_vector_product,
+    model_gradient,
+    sharpness,
+    top_eigenvalue,
+)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return spirals(n_samples=50, seed=1)
+
+
+def tiny_relu_network(seed=0):
+    return Sequential([Dense(4, "relu"), Dense(3, "softmax")], input_dim=2, seed=seed)
+
+
+def test_lanczos_sharpness_matches_the_dense_hessian_of_a_tiny_relu_network(data):
+    model = tiny_relu_network()
+    w, gradient = model_gradient(model, data.x_train, data.y_train)
+    assert w.size == model.count_params() == 27
+    dense = dense_hessian(gradient, w)
+    exact_top = np.linalg.eigvalsh(dense)[-1]
+    assert exact_top > 0
+    assert sharpness(gradient, w, iterations=w.size) == pytest.approx(exact_top, rel=1e-7)
+    # A dozen products already give the top eigenvalue to many digits.
+    assert sharpness(gradient, w, iterations=12, seed=3) == pytest.approx(exact_top, rel=1e-4)
+
+
+def test_finite_difference_hessian_equals_the_exact_softmax_regression_hessian(data):
+    # One softmax layer: H = mean_i kron(x̃ x̃ᵀ, diag(p) − p pᵀ) with x̃ = (x, 1), in Keras's
+    # weight order (kernel row by row, then bias).
+    model = Sequential([Dense(3, "softmax")], input_dim=2, seed=0)
+    w, gradient = model_gradient(model, data.x_train, data.y_train)
+    model.set_weights([w[:6].reshape(2, 3), w[6:]])
+    probabilities = model.predict(data.x_train)
+    augmented = np.hstack([data.x_train, np.ones((data.x_train.shape[0], 1))])
+    exact = np.mean(
+        [np.kron(np.outer(x, x), np.diag(p) - np.outer(p, p))
+         for x, p in zip(augmented, probabilities, strict=True)],
+        axis=0,
+    )  # fmt: skip
+    np.testing.assert_allclose(dense_hessian(gradient, w), exact, rtol=0, atol=1e-7)
+    direction = np.random.default_rng(0).standard_normal(w.size)
+    np.testing.assert_allclose(
+        hessian_vector_product(gradient, w, direction), exact @ direction, rtol=0, atol=1e-6
+    )
+
+
+def test_sharpness_of_a_least_squares_loss_is_its_largest_eigenvalue():
+    problem = least_squares(200, n_features=5, seed=0)
+
+    def gradient(w):
+        return (2 / 200) * ((w @ problem.x.T - problem.y) @ problem.x)
+
+    expected = eigenvalues(problem.hessian)[-1]
+    assert sharpness(gradient, np.ones(5)) == pytest.approx(expected, rel=1e-8)
+
+
+def test_lanczos_is_not_misled_by_a_larger_negative_eigenvalue():
+    hessian = np.diag([-50.0, -1.0, 0.0, 2.0, 3.0])
+    assert top_eigenvalue(lambda v: v @ hessian, 5, iterations=5) == pytest.approx(3.0)
+
+
+def test_ensemble_sharpness_equals_each_member_measured_alone(data):
+    ensemble = Sequential([Dense(4, "relu"), Dense(3, "softmax")], input_dim=2, seed=[0, 1])
+    w, gradient = model_gradient(ensemble, data.x_train, data.y_train)
+    together = sharpness(gradient, w, iterations=27)
+    for member, seed in enumerate((0, 1)):
+        alone_w, alone_gradient = model_gradient(
+            tiny_relu_network(seed), data.x_train, data.y_train
+        )
+        np.testing.assert_array_equal(alone_w, w[member])
+        assert together[member] == pytest.approx(sharpness(alone_gradient, alone_w, iterations=27),
+                                                 rel=1e-6)  # fmt: skip
+
+
+def test_full_batch_descent_trains_each_member_as_a_single_model_would(data):
+    rates = [0.1, 0.5]
+    ensemble = Sequential([Dense(4, "relu"), Dense(3, "softmax")], input_dim=2, seed=[0, 0])
+    together = full_batch_descent(ensemble, data.x_train, data.y_train, learning_rate=rates,
+                                  steps=30, sharpness_every=15, iterations=8)  # fmt: skip
+    assert together.loss.shape == (2, 31)
+    assert together.sharpness.shape == (2, 3)
+    for member, eta in enumerate(rates):
+        model = tiny_relu_network()
+        alone = full_batch_descent(model, data.x_train, data.y_train, learning_rate=eta, steps=30,
+                                   sharpness_every=15, iterations=8)  # fmt: skip
+        np.testing.assert_allclose(together.loss[member], alone.loss, rtol=1e-12)
+        np.testing.assert_allclose(together.sharpness[member], alone.sharpness, rtol=1e-5)
+        for trained, expected in zip(ensemble.get_weights(), model.get_weights(), strict=True):
+            np.testing.assert_allclose(trained[member], expected, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(together.threshold, [20.0, 4.0])
+
+
+class Parabola:
+    """The loss (L/2)·a², a model with the three methods full_batch_descent needs."""
+
+    def __init__(self, curvature):
+        self.curvature = curvature
+        self.a = np.array([1.0])
+
+    def get_weights(self):
+        return [self.a.copy()]
+
+    def set_weights(self, weights):
+        self.a = np.asarray(weights[0], dtype=float)
+
+    def loss_and_gradients(self, x, y):
+        return float(0.5 * self.curvature * self.a[0] ** 2), [self.curvature * self.a]
+
+
+def test_full_batch_descent_above_two_over_sharpness_overflows_as_data():
+    history = full_batch_descent(Parabola(4.0), None, None, learning_rate=0.75, steps=1200,
+                                 sharpness_every=100)  # fmt: skip
+    # factor 1 − 0.75·4 = −2: the loss 2·4^k overflows float64 near k = 512
+    assert history.overflow_step == 512
+    assert history.threshold == pytest.approx(2 / 0.75)
+    finite = np.isfinite(history.sharpness)
+    np.testing.assert_allclose(history.sharpness[finite], 4.0, rtol=1e-6)
+    assert not finite[-1]  # weights are inf/NaN at the end: no sharpness, no warning
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: full_batch_descent(Parabola(1.0), None, None, learning_rate=0.0, steps=1),
+         ValueError, "learning_rate must be > 0"),
+        (lambda: full_batch_descent(Parabola(1.0), None, None, learning_rate=[0.1, 0.2], steps=1),
+         ValueError, r"learning_rate must be a number or have shape \(\)"),
+        (lambda: full_batch_descent(Parabola(1.0), None, None, learning_rate=0.1, steps=1,
+                                    sharpness_every=0),
+         ValueError, "sharpness_every must be an integer >= 1"),
+        (lambda: hessian_vector_product(lambda w: w, [1.0, 2.0], [1.0]),
+         ValueError, "v must have the shape of w"),
+        (lambda: hessian_vector_product(lambda w: w, [1.0], [1.0], step=0.0),
+         ValueError, "step must be a finite number > 0"),
+        (lambda: dense_hessian(lambda w: w, np.ones((2, 2))),
+         ValueError, r"w must have shape \(n,\)"),
+        (lambda: sharpness(lambda w: w, [np.nan]), ValueError, "w must be finite"),
+        (lambda: top_eigenvalue(lambda v: v, 0), ValueError, "size and iterations must be >= 1"),
+    ],
+)  # fmt: skip
+def test_bad_input_names_the_argument(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
