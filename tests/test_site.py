@@ -4,6 +4,7 @@ every page stays within its weight budget."""
 
 from __future__ import annotations
 
+import functools
 import gzip
 import html as html_lib
 import json
@@ -106,6 +107,12 @@ def test_figures_have_captions_and_labels(site):
     assert html.count("<figcaption") >= 3
 
 
+def test_no_page_shows_a_markdown_table_as_a_paragraph_of_pipes(site, pages):
+    for page in (site / path for path in pages):
+        html = page.read_text(encoding="utf-8")
+        assert not re.search(r"<p>\|[^<]*\n\|(?:[-—:]+\|)+", html), page.name
+
+
 def test_every_page_loads_its_scripts_styles_images_and_frames_from_the_site_itself(site, pages):
     foreign = []
     for page in (site / path for path in pages):
@@ -191,6 +198,11 @@ def page_assets(site: Path, page: Path) -> set[Path]:
     return assets
 
 
+@functools.cache
+def compressed_size(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), 6, mtime=0))
+
+
 def test_every_page_weighs_at_most_1_5_mb_over_the_wire(site, pages):
     """Transfer size of each page (HTML, figures, scripts, styles, fonts), gzip-compressed as
     GitHub Pages and Read the Docs serve it; the uncompressed size is reported beside it."""
@@ -198,7 +210,7 @@ def test_every_page_weighs_at_most_1_5_mb_over_the_wire(site, pages):
     for page in (site / path for path in pages):
         files = [page, *page_assets(site, page)]
         raw = sum(f.stat().st_size for f in files)
-        wire = sum(len(gzip.compress(f.read_bytes(), 6, mtime=0)) for f in files)
+        wire = sum(compressed_size(f) for f in files)
         report[page.relative_to(site).as_posix()] = (wire, raw, len(files))
     lines = [f"{'page':40} {'transfer':>10} {'raw':>10} files"]
     for path, (wire, raw, count) in sorted(report.items(), key=lambda item: -item[1][0]):
