@@ -2,10 +2,13 @@
 
 ``nox -s docs`` builds the site into ``build/html``; ``nox -s tests`` runs the test suite
 (which builds the site once, incrementally, and checks it); ``nox -s lint`` runs ruff and mypy.
+``nox -s site`` checks the built site in a real browser (Chromium) and ``nox -s reproducible``
+builds it twice from scratch and compares the bytes; CI runs both after the tests.
 """
 
 from __future__ import annotations
 
+import filecmp
 import os
 import shutil
 from pathlib import Path
@@ -35,16 +38,16 @@ def install_groups(session: nox.Session, *groups: str) -> None:
     session.install("-e", ".", *requirements)
 
 
-def sphinx_build_args(builder: str = "html") -> list[str]:
+def sphinx_build_args(builder: str = "html", build: Path = BUILD) -> list[str]:
     return [
         "-b",
         builder,
         "-W",
         "--keep-going",
         "-d",
-        str(BUILD / "doctrees"),
+        str(build / "doctrees"),
         "docs",
-        str(BUILD / builder),
+        str(build / builder),
     ]
 
 
@@ -61,6 +64,47 @@ def tests(session: nox.Session) -> None:
     """Run the test suite: unit, property, doctests, worked numbers and built-site checks."""
     install_groups(session, "test", "docs")
     session.run("pytest", *session.posargs)
+
+
+@nox.session(default=False)
+def site(session: nox.Session) -> None:
+    """Check the built site in Chromium: clean loads, same-origin requests, images, formulas,
+    search, the η explorer, axe-core; light and dark screenshots go to build/screenshots/."""
+    install_groups(session, "test", "docs", "site")
+    session.run("pytest", "-m", "site", "tests/browser", *session.posargs)
+
+
+def differing_files(first: Path, second: Path) -> tuple[int, list[str]]:
+    """Compare two folders byte by byte: (files compared, files that differ or exist once)."""
+    names = {p.relative_to(first) for p in first.rglob("*") if p.is_file()}
+    names |= {p.relative_to(second) for p in second.rglob("*") if p.is_file()}
+    differ = [
+        name.as_posix()
+        for name in sorted(names)
+        if not ((first / name).is_file() and (second / name).is_file())
+        or not filecmp.cmp(first / name, second / name, shallow=False)
+    ]
+    return len(names), differ
+
+
+@nox.session(default=False)
+def reproducible(session: nox.Session) -> None:
+    """Build the site twice from scratch (every page executed) and list any file that differs."""
+    install_groups(session, "docs")
+    builds = [BUILD / "reproducible" / name for name in ("first", "second")]
+    for build in builds:
+        shutil.rmtree(build, ignore_errors=True)
+        # force: execute every page in both builds instead of sharing a cache.
+        session.run(
+            "python", "-m", "sphinx", *sphinx_build_args(build=build), "-q",
+            "-D", "nb_execution_mode=force",
+        )  # fmt: skip
+    compared, differ = differing_files(builds[0] / "html", builds[1] / "html")
+    for name in differ:
+        session.warn(f"differs: {name}")
+    if differ:
+        session.error(f"{len(differ)} of {compared} files differ between two builds")
+    session.log(f"Reproducible: {compared} files byte-identical in two clean builds")
 
 
 @nox.session

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 from importlib.metadata import version
 from pathlib import Path
 
@@ -20,6 +22,27 @@ BUILD = DOCS.parent / "build"
 # A stray MPLBACKEND makes matplotlib-inline drop every figure while the build still passes;
 # the kernels inherit this process's environment.
 os.environ.pop("MPLBACKEND", None)
+sys.path.insert(0, str(DOCS / "_ext"))
+
+
+def commit_time() -> str:
+    """Seconds since the epoch of the checked-out commit; a fixed date outside a git clone."""
+    try:
+        result = subprocess.run(
+            ["git", "log", "-1", "--format=%ct"],
+            cwd=DOCS,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return "1767225600"  # 2026-01-01
+    return result.stdout.strip() or "1767225600"
+
+
+# Same commit, same bytes: matplotlib stamps SVGs with this date instead of the clock's, and
+# the kernels inherit it.
+os.environ.setdefault("SOURCE_DATE_EPOCH", commit_time())
 
 
 def lrsim_source_digest() -> str:
@@ -39,7 +62,7 @@ copyright = "2026, the lrsim authors"
 release = version("lrsim")
 version = release
 
-extensions = ["myst_nb"]
+extensions = ["myst_nb", "mathml", "sphinx.ext.githubpages"]
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
@@ -70,9 +93,16 @@ nb_render_markdown_format = "myst"
 html_theme = "sphinx_book_theme"
 html_title = "Why learning rates diverge"
 html_static_path = ["_static"]
+# Math is MathML rendered at build time (docs/_ext/mathml.py): no MathJax, no CDN.
+html_math_renderer = "mathml"
+html_css_files = ["lrsim.css"]
+html_favicon = "_static/favicon.svg"
+html_js_files = [("eta-explorer.js", {"defer": "defer"})]
 html_last_updated_fmt = None
 html_copy_source = False
 html_show_sourcelink = False
+# Without a default the theme logs "Got invalid theme mode" as a console error on first visit.
+html_context = {"default_mode": "auto"}
 html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": False,

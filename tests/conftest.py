@@ -33,3 +33,13 @@ def site() -> Path:
     """The HTML site in build/html, brought up to date (a no-op if `nox -s docs` just ran)."""
     sphinx_build(ROOT / "docs", BUILD)
     return BUILD / "html"
+
+
+@pytest.fixture(scope="session")
+def pages(site: Path) -> list[str]:
+    """Every HTML page of the built site, whatever parts exist, relative to its root.
+
+    Folders starting with "_" hold assets (the theme ships a template fragment there), not pages.
+    """
+    paths = (path.relative_to(site) for path in site.rglob("*.html"))
+    return sorted(path.as_posix() for path in paths if not path.parts[0].startswith("_"))

@@ -49,7 +49,10 @@ def test_editing_a_constant_in_lrsim_reexecutes_and_changes_the_rendered_number(
     docs = tmp_path / "docs"
     docs.mkdir()
     shutil.copy(ROOT / "docs" / "conf.py", docs / "conf.py")
-    (docs / "_static").mkdir()
+    for folder in ("_ext", "_static"):  # the book's own extension and assets, named in conf.py
+        shutil.copytree(
+            ROOT / "docs" / folder, docs / folder, ignore=shutil.ignore_patterns("__py*")
+        )
     (docs / "index.md").write_text(PAGE, encoding="utf-8")
     build = tmp_path / "build"
     # The copied package shadows the installed one, in Sphinx and in the kernels it starts.

@@ -1,10 +1,24 @@
-"""The built site: the worked numbers and the erratum are on the page, every image has alt text."""
+"""The built site: the worked numbers and the erratum are on the page, every image has alt text,
+math is MathML, nothing comes from another origin, the η explorer carries lrsim's numbers, and
+every page stays within its weight budget."""
 
 from __future__ import annotations
 
+import functools
+import gzip
+import html as html_lib
+import json
+import logging
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import numpy as np
+
+from lrsim.parabola import classify, contraction_factor, iterate
+
+log = logging.getLogger(__name__)
 
 
 class ImageCollector(HTMLParser):
@@ -17,9 +31,45 @@ class ImageCollector(HTMLParser):
             self.images.append(dict(attrs))
 
 
+# The attribute through which each tag makes the browser load something.
+LOADING = {"script": "src", "img": "src", "iframe": "src", "source": "src", "link": "href"}
+# <link rel="index|search|next|prev"> are links to follow, not resources to load.
+NAVIGATION_LINKS = {"index", "search", "next", "prev", "canonical"}
+
+
+class ResourceCollector(HTMLParser):
+    """Every URL a page makes the browser load: scripts, styles, icons, images, frames."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[tuple[str, str]] = []  # (tag, url)
+        self.script_bodies: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        url = attributes.get(LOADING.get(tag, ""))
+        if url is not None and not (tag == "link" and attributes.get("rel") in NAVIGATION_LINKS):
+            self.urls.append((tag, url))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.script_bodies.append(data)
+
+
+def resources(page: Path) -> ResourceCollector:
+    collector = ResourceCollector()
+    collector.feed(page.read_text(encoding="utf-8"))
+    return collector
+
+
 def page_text(path: Path) -> str:
     html = path.read_text(encoding="utf-8")
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
 
 
 def test_every_page_was_built(site):
@@ -29,12 +79,12 @@ def test_every_page_was_built(site):
 
 def test_worked_example_shows_the_seed_numbers_the_eta_1_orbit_and_the_erratum(site):
     text = page_text(site / "parabola" / "01-worked-example.html")
-    text = re.sub(r"\\[()]", "", text)  # drop the inline-math delimiters around glued numbers
     for number in ("0.6", "−0.36", "0.216", "1.4", "−1.96", "2.744", "1.2", "−1.44", "1.728"):
         assert f" {number} " in f" {text} ".replace("|", " "), number
     assert "A correction to the article" in text
-    assert re.search(r"belongs to \\eta = 1\.1 , not 1\.2", text)
-    assert re.search(r"x_1 = 1 , x_2 = -1 , x_3 = 1 , and so on forever", text)
+    # The math around the glued numbers is MathML: η, x_1 read as "η", "x 1" in the text.
+    assert re.search(r"belongs to η = 1\.1 , not 1\.2", text)
+    assert re.search(r"x 1 = 1 , x 2 = -1 , x 3 = 1 , and so on forever", text)
     assert "period-two orbit" in text
 
 
@@ -55,3 +105,117 @@ def test_figures_have_captions_and_labels(site):
     for label in ("fig-regimes", "fig-rate-curve", "fig-eta-grid"):
         assert f'id="{label}"' in html
     assert html.count("<figcaption") >= 3
+
+
+def test_no_page_shows_a_markdown_table_as_a_paragraph_of_pipes(site, pages):
+    for page in (site / path for path in pages):
+        html = page.read_text(encoding="utf-8")
+        assert not re.search(r"<p>\|[^<]*\n\|(?:[-—:]+\|)+", html), page.name
+
+
+def test_every_page_loads_its_scripts_styles_images_and_frames_from_the_site_itself(site, pages):
+    foreign = []
+    for page in (site / path for path in pages):
+        for tag, url in resources(page).urls:
+            parts = urlsplit(url)
+            if parts.scheme not in ("", "data") or parts.netloc or url.startswith("//"):
+                foreign.append((page.name, tag, url))
+    assert not foreign
+    assert "index.html" in pages
+
+
+def test_no_page_loads_mathjax_and_every_formula_is_mathml(site, pages):
+    for page in (site / path for path in pages):
+        collector = resources(page)
+        html = page.read_text(encoding="utf-8")
+        assert not [url for _, url in collector.urls if "mathjax" in url.lower()], page.name
+        assert not [body for body in collector.script_bodies if "MathJax" in body], page.name
+        # Left-over TeX delimiters or latex2mathml errors would show as raw text.
+        assert not re.search(r"\\\(|\\\[|<merror", html), page.name
+    regimes = (site / "parabola" / "02-regimes.html").read_text(encoding="utf-8")
+    assert regimes.count("<math ") >= 30
+    for symbol in ("&#x0220E;", "&#x027FA;", "&#x02308;", "&#x003B5;", "<mfrac>", "<msup>"):
+        assert symbol in regimes, symbol  # ∎ ⟺ ⌈ ε, \tfrac, powers
+
+
+def explorer_data(site: Path) -> dict:
+    html = (site / "parabola" / "02-regimes.html").read_text(encoding="utf-8")
+    widget = re.search(
+        r'class="eta-explorer".*?<script type="application/json">(.*?)</script>', html
+    )
+    assert widget, "the η explorer's data is missing from the regimes page"
+    return json.loads(widget.group(1))
+
+
+def test_eta_explorer_data_is_lrsims_iterates_regimes_and_rates(site):
+    data = explorer_data(site)
+    etas = np.array(data["etas"])
+    assert etas[0] <= 0
+    assert etas[-1] >= 1.2
+    np.testing.assert_allclose(np.diff(etas), data["eta_step"], atol=1e-12)
+    np.testing.assert_array_equal(data["paths"], iterate(etas, x0=data["x0"], steps=data["steps"]))
+    np.testing.assert_array_equal(data["rates"], np.abs(contraction_factor(etas)))
+    assert data["regimes"] == [classify(eta).value for eta in etas]
+    at = {round(eta, 2): index for index, eta in enumerate(data["etas"])}
+    assert data["regimes"][at[1.2]] == "divergent"
+    assert data["outcomes"][at[1.2]] == "diverges"
+    assert data["outcomes"][at[0.8]] == "converges"
+    assert data["regimes"][at[0.5]] == "one step"
+    assert data["regimes"][at[1.0]] == "period two"
+
+
+def test_eta_explorer_page_keeps_a_no_script_fallback(site):
+    html = (site / "parabola" / "02-regimes.html").read_text(encoding="utf-8")
+    assert re.search(r"<noscript>.*?figures above.*?</noscript>", html)
+    assert re.search(r'class="eta-explorer" hidden', html)  # shown by the script only
+    assert 'id="fig-eta-grid"' in html
+
+
+def local_file(site: Path, base: Path, url: str) -> Path | None:
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    target = urljoin(base.relative_to(site).as_posix(), unquote(parts.path))
+    path = site / target
+    return path if path.is_file() else None
+
+
+def page_assets(site: Path, page: Path) -> set[Path]:
+    """The files a browser fetches for the page: its resources and what its CSS imports."""
+    assets: set[Path] = set()
+    pending = [f for _, url in resources(page).urls if (f := local_file(site, page, url))]
+    while pending:
+        asset = pending.pop()
+        if asset in assets:
+            continue
+        assets.add(asset)
+        if asset.suffix == ".css":
+            css = asset.read_text(encoding="utf-8")
+            for url in re.findall(r"""url\(\s*['"]?([^'")]+)|@import\s+['"]([^'"]+)""", css):
+                found = local_file(site, asset, url[0] or url[1])
+                if found:
+                    pending.append(found)
+    return assets
+
+
+@functools.cache
+def compressed_size(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), 6, mtime=0))
+
+
+def test_every_page_weighs_at_most_1_5_mb_over_the_wire(site, pages):
+    """Transfer size of each page (HTML, figures, scripts, styles, fonts), gzip-compressed as
+    GitHub Pages and Read the Docs serve it; the uncompressed size is reported beside it."""
+    report = {}
+    for page in (site / path for path in pages):
+        files = [page, *page_assets(site, page)]
+        raw = sum(f.stat().st_size for f in files)
+        wire = sum(compressed_size(f) for f in files)
+        report[page.relative_to(site).as_posix()] = (wire, raw, len(files))
+    lines = [f"{'page':40} {'transfer':>10} {'raw':>10} files"]
+    for path, (wire, raw, count) in sorted(report.items(), key=lambda item: -item[1][0]):
+        lines.append(f"{path:40} {wire / 1e6:8.2f}MB {raw / 1e6:8.2f}MB {count:5d}")
+    (site.parent / "page-weight.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    log.info("page weight (build/page-weight.txt):\n%s", "\n".join(lines))
+    heavy = {path: wire for path, (wire, _, _) in report.items() if wire > 1.5e6}
+    assert not heavy
