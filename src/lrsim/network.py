@@ -263,7 +263,7 @@ class Sequential:
         for member, rng in enumerate(generators):
             for kernel, fan_in, layer in zip(self._kernels, fan_ins, self.layers, strict=True):
                 kernel[member] = glorot_uniform(fan_in, layer.units, rng)
-        self._hidden_outputs: dict[int, list[FloatArray]] = {}
+        self._workspaces: dict[int, tuple[list[FloatArray], list[FloatArray]]] = {}
 
         self.optimizer: Any = None
         self.stop_training: bool | NDArray[np.bool_] = False
@@ -348,17 +348,23 @@ class Sequential:
         """Return ``x`` checked, in the model's dtype, with the trailing column of ones."""
         return _with_ones(as_features(x, name, self.input_dim).astype(self._dtype, copy=False))
 
-    def _hidden_buffers(self, batch_size: int) -> list[FloatArray]:
-        """Reusable outputs of the hidden layers for batches of ``batch_size``, ones column set."""
-        buffers = self._hidden_outputs.get(batch_size)
-        if buffers is None:
+    def _workspace(self, batch_size: int) -> tuple[list[FloatArray], list[FloatArray]]:
+        """Reused arrays for batches of ``batch_size``: the hidden layers' outputs (with their
+        column of ones) and the loss's derivatives with respect to them.
+
+        Reuse matters for ensembles, whose arrays are large enough that fresh ones would cost
+        fresh memory pages on every step.
+        """
+        workspace = self._workspaces.get(batch_size)
+        if workspace is None:
             members = self._params.shape[0]
-            buffers = [
-                np.ones((members, batch_size, layer.units + 1), dtype=self._dtype)
-                for layer in self.layers[:-1]
-            ]
-            self._hidden_outputs[batch_size] = buffers
-        return buffers
+            hidden = [layer.units for layer in self.layers[:-1]]
+            workspace = (
+                [np.ones((members, batch_size, units + 1), dtype=self._dtype) for units in hidden],
+                [np.empty((members, batch_size, units), dtype=self._dtype) for units in hidden],
+            )
+            self._workspaces[batch_size] = workspace
+        return workspace
 
     def _forward(self, x: FloatArray) -> list[FloatArray]:
         """Return the input and every layer's output, hidden ones with their ones column.
@@ -367,7 +373,7 @@ class Sequential:
         the next call; the returned probabilities (K, B, classes) are a new array.
         """
         outputs = [x]
-        buffers = self._hidden_buffers(x.shape[-2])
+        buffers, _ = self._workspace(x.shape[-2])
         hidden = zip(self.layers[:-1], self._layer_weights, buffers, strict=False)
         for layer, weights, buffer in hidden:  # the output layer follows
             values = buffer[..., :-1]
@@ -400,12 +406,15 @@ class Sequential:
         # was clipped (the clip has zero derivative there).
         scale = (clipped == true_class) * (1 / batch_size)
         delta = (normalised - y) * scale[..., None]
+        _, derivatives = self._workspace(x.shape[-2])
         for index in range(len(self.layers) - 1, -1, -1):
             inputs = outputs[index]
             np.matmul(inputs.swapaxes(-1, -2), delta, out=self._layer_grads[index])
             if index == 0:
                 break
-            delta = np.matmul(delta, self._kernels[index].swapaxes(-1, -2))
+            delta = np.matmul(
+                delta, self._kernels[index].swapaxes(-1, -2), out=derivatives[index - 1]
+            )
             activation = self.layers[index - 1].activation
             if activation == "relu":
                 delta *= inputs[..., :-1] > 0

@@ -1,20 +1,24 @@
 """Keras 3 optimizers in NumPy: SGD, RMSprop and Adam, with Keras's update arithmetic.
 
-Each optimizer is a pure core plus a thin Keras-shaped shell:
+Each optimizer has a small functional core and a Keras-shaped shell:
 
-* ``init_state(variable)`` and ``update(gradient, state, learning_rate, iteration)`` are pure
-  functions of their arguments (optax style): ``update`` returns the ``delta`` to subtract
-  from the variable (Keras's ``assign_sub``) and the new state, and changes nothing.
+* ``init_state(variable)`` and ``update(variable, gradient, state, learning_rate, iteration)``
+  are pure functions of their arguments (optax style): ``update`` returns the variable after
+  one step and the new state, and changes nothing.
 * ``apply(grads, variables)`` is Keras's ``optimizer.apply(grads, trainable_variables)``: it
-  subtracts the deltas from the arrays in place, keeps one state per variable, and increments
-  ``iterations`` once after all variables, so every variable of one step sees the same
-  ``t = iterations + 1``.
+  updates the arrays in place, keeps one state per variable, and increments ``iterations``
+  once after all variables, so every variable of one step sees the same ``t = iterations + 1``.
+
+Both run the same kernel, which writes into its arrays in place: for an ensemble the arrays are
+large enough that every NumPy temporary would cost fresh memory pages, and in-place operations
+round exactly as the expressions they replace.
 
 The operations are Keras's, in Keras's order (``keras/src/optimizers/{sgd,rmsprop,adam}.py``):
 hyperparameters are cast to the variable's dtype, ``1 - beta`` is formed in Python and then
 cast, and the learning rate is stored in the optimizer's dtype. With ``dtype="float32"`` that
 is what Keras does with its default float32 variables (``Adam(0.1)`` really uses
-0.10000000149011612), so results agree with Keras to about one unit in the last place; the
+0.10000000149011612), so float32 results equal eager Keras's bit for bit (XLA, unlike NumPy,
+flushes results below 1.2e-38 to zero, so runs that reach such tiny values part there); the
 default ``"float64"`` runs the same formulas in double precision.
 
 Ensembles: a 1-D ``learning_rate`` of K values makes K independent optimizers in one. Every
@@ -24,6 +28,7 @@ variable then carries a leading axis of length K, and member k uses ``learning_r
 from __future__ import annotations
 
 import abc
+import copy
 from collections.abc import Sequence
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -37,6 +42,7 @@ __all__ = ["SGD", "Adam", "AdamState", "Optimizer", "RMSprop", "RMSpropState", "
 FloatArray = NDArray[np.floating[Any]]
 Rate = FloatArray | float
 """A learning rate as ``update`` takes it: a number or an array broadcasting to the variable."""
+Scratch = tuple[FloatArray, FloatArray]
 StateT = TypeVar("StateT")
 
 
@@ -78,6 +84,7 @@ class Optimizer(abc.ABC, Generic[StateT]):
         """Number of ``apply`` calls so far; the update of call n uses t = n + 1."""
         self._states: list[StateT] | None = None
         self._shapes: list[tuple[int, ...]] = []
+        self._scratch: list[Scratch] = []
 
     @property
     def dtype(self) -> str:
@@ -126,10 +133,52 @@ class Optimizer(abc.ABC, Generic[StateT]):
         """Return the zero state for ``variable`` (Keras's ``build``)."""
 
     @abc.abstractmethod
+    def _update_in_place(
+        self,
+        variable: FloatArray,
+        gradient: FloatArray,
+        state: StateT,
+        learning_rate: Rate,
+        iteration: int,
+        *,
+        scratch: Scratch,
+    ) -> None:
+        """Apply step t = ``iteration`` + 1 to ``variable`` and ``state`` in place.
+
+        ``scratch`` holds two arrays shaped like ``variable`` for intermediate results.
+        """
+
     def update(
-        self, gradient: FloatArray, state: StateT, learning_rate: Rate, iteration: int
+        self,
+        variable: ArrayLike,
+        gradient: ArrayLike,
+        state: StateT,
+        learning_rate: Rate,
+        iteration: int,
     ) -> tuple[FloatArray, StateT]:
-        """Return ``(delta, new_state)``; the new variable is ``variable - delta``."""
+        """Return the variable after step t = ``iteration`` + 1 and the new state (pure).
+
+        The arithmetic is the optimizer's dtype's; ``learning_rate`` is a number or an array
+        broadcasting against the variable.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> optimizer = Adam()
+        >>> w = np.zeros(2)
+        >>> state = optimizer.init_state(w)
+        >>> new_w, state = optimizer.update(w, [3.0, -0.5], state, 0.1, iteration=0)
+        >>> new_w, w  # about -lr * sign(g); w is unchanged
+        (array([-0.09999989,  0.09999937]), array([0., 0.]))
+        """
+        new_variable = np.array(variable, dtype=self._dtype)
+        new_state = copy.deepcopy(state)
+        scratch = (np.empty_like(new_variable), np.empty_like(new_variable))
+        gradient_array = np.asarray(gradient, dtype=self._dtype)
+        self._update_in_place(
+            new_variable, gradient_array, new_state, learning_rate, iteration, scratch=scratch
+        )
+        return new_variable, new_state
 
     def apply(self, grads: Sequence[ArrayLike], variables: Sequence[FloatArray]) -> None:
         """Update ``variables`` in place from ``grads``, as Keras's ``optimizer.apply``.
@@ -177,12 +226,13 @@ class Optimizer(abc.ABC, Generic[StateT]):
     def _step(self, grads: Sequence[FloatArray], variables: Sequence[FloatArray]) -> None:
         """``apply`` without the argument checks, for a loop that has made them once."""
         assert self._states is not None
-        for index, (gradient, variable) in enumerate(zip(grads, variables, strict=True)):
+        for variable, gradient, state, scratch in zip(
+            variables, grads, self._states, self._scratch, strict=True
+        ):
             learning_rate = _per_member(self._learning_rate, variable.ndim)
-            delta, self._states[index] = self.update(
-                gradient, self._states[index], learning_rate, self.iterations
+            self._update_in_place(
+                variable, gradient, state, learning_rate, self.iterations, scratch=scratch
             )
-            np.subtract(variable, delta, out=variable)
         self.iterations += 1
 
     def _build(self, variables: Sequence[Any]) -> None:
@@ -202,6 +252,9 @@ class Optimizer(abc.ABC, Generic[StateT]):
                 )
         self._shapes = [variable.shape for variable in variables]
         self._states = [self.init_state(variable) for variable in variables]
+        self._scratch = [
+            (np.empty_like(variable), np.empty_like(variable)) for variable in variables
+        ]
 
 
 class SGDState(NamedTuple):
@@ -265,29 +318,31 @@ class SGD(Optimizer[SGDState]):
         """
         return SGDState(np.zeros_like(variable) if self.momentum != 0 else None)
 
-    def update(
-        self, gradient: FloatArray, state: SGDState, learning_rate: Rate, iteration: int
-    ) -> tuple[FloatArray, SGDState]:
-        """Return the delta to subtract and the new state (pure; ``iteration`` is unused).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> optimizer = SGD(momentum=0.5)
-        >>> state = optimizer.init_state(np.zeros(1))
-        >>> delta, state = optimizer.update(np.array([1.0]), state, 0.1, 0)
-        >>> delta, state.momentum
-        (array([0.1]), array([-0.1]))
-        """
-        cast = gradient.dtype.type
+    def _update_in_place(
+        self,
+        variable: FloatArray,
+        gradient: FloatArray,
+        state: SGDState,
+        learning_rate: Rate,
+        iteration: int,
+        *,
+        scratch: Scratch,
+    ) -> None:
+        step, nesterov_step = scratch
+        np.multiply(gradient, learning_rate, out=step)
         if state.momentum is None:
-            return gradient * learning_rate, state
-        momentum = cast(self.momentum)
-        velocity = state.momentum * momentum - gradient * learning_rate
-        # Keras adds the velocity (assign_add); subtracting its negation is the same operation.
+            variable -= step
+            return
+        momentum = variable.dtype.type(self.momentum)
+        velocity = state.momentum
+        velocity *= momentum
+        velocity -= step
         if self.nesterov:
-            return -(velocity * momentum - gradient * learning_rate), SGDState(velocity)
-        return -velocity, SGDState(velocity)
+            np.multiply(velocity, momentum, out=nesterov_step)
+            nesterov_step -= step
+            variable += nesterov_step
+        else:
+            variable += velocity
 
 
 class RMSpropState(NamedTuple):
@@ -365,34 +420,41 @@ class RMSprop(Optimizer[RMSpropState]):
             average_gradient=np.zeros_like(variable) if self.centered else None,
         )
 
-    def update(
-        self, gradient: FloatArray, state: RMSpropState, learning_rate: Rate, iteration: int
-    ) -> tuple[FloatArray, RMSpropState]:
-        """Return the delta to subtract and the new state (pure; ``iteration`` is unused).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> optimizer = RMSprop(learning_rate=0.1, epsilon=0.0)
-        >>> state = optimizer.init_state(np.zeros(1))
-        >>> delta, state = optimizer.update(np.array([2.0]), state, 0.1, 0)
-        >>> delta  # lr * g / sqrt((1 - rho) * g²) = 0.1 / sqrt(0.1)
-        array([0.31622777])
-        """
-        cast = gradient.dtype.type
-        rho, one_minus_rho = cast(self.rho), cast(1 - self.rho)
-        velocity = rho * state.velocity + one_minus_rho * np.square(gradient)
-        average_gradient = None
-        if state.average_gradient is not None:
-            average_gradient = rho * state.average_gradient + one_minus_rho * gradient
-            denominator = velocity - np.square(average_gradient) + cast(self.epsilon)
+    def _update_in_place(
+        self,
+        variable: FloatArray,
+        gradient: FloatArray,
+        state: RMSpropState,
+        learning_rate: Rate,
+        iteration: int,
+        *,
+        scratch: Scratch,
+    ) -> None:
+        cast = variable.dtype.type
+        rho, one_minus_rho, epsilon = cast(self.rho), cast(1 - self.rho), cast(self.epsilon)
+        step, denominator = scratch
+        velocity, accumulated, average = state
+        np.square(gradient, out=step)
+        step *= one_minus_rho
+        velocity *= rho
+        velocity += step  # rho * velocity + (1 - rho) * g²
+        if average is not None:
+            np.multiply(gradient, one_minus_rho, out=step)
+            average *= rho
+            average += step
+            np.square(average, out=denominator)
+            np.subtract(velocity, denominator, out=denominator)
+            denominator += epsilon
         else:
-            denominator = velocity + cast(self.epsilon)
-        delta = (learning_rate * gradient) / np.sqrt(denominator)
-        momentum = None
-        if state.momentum is not None:
-            delta = momentum = cast(self.momentum) * state.momentum + delta
-        return delta, RMSpropState(velocity, momentum, average_gradient)
+            np.add(velocity, epsilon, out=denominator)
+        np.sqrt(denominator, out=denominator)
+        np.multiply(gradient, learning_rate, out=step)
+        step /= denominator  # lr * g / sqrt(velocity + epsilon)
+        if accumulated is not None:
+            accumulated *= cast(self.momentum)
+            accumulated += step
+            step = accumulated
+        variable -= step
 
 
 class AdamState(NamedTuple):
@@ -481,30 +543,32 @@ class Adam(Optimizer[AdamState]):
         v_hat = np.zeros_like(variable) if self.amsgrad else None
         return AdamState(np.zeros_like(variable), np.zeros_like(variable), v_hat)
 
-    def update(
-        self, gradient: FloatArray, state: AdamState, learning_rate: Rate, iteration: int
-    ) -> tuple[FloatArray, AdamState]:
-        """Return the delta to subtract and the new state for step t = ``iteration`` + 1 (pure).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> optimizer = Adam()
-        >>> state = optimizer.init_state(np.zeros(2))
-        >>> delta, state = optimizer.update(np.array([3.0, -0.5]), state, 0.1, 0)
-        >>> delta  # about lr * sign(g)
-        array([ 0.09999989, -0.09999937])
-        """
-        cast = gradient.dtype.type
-        step = cast(iteration + 1)
-        beta_1_power = cast(self.beta_1) ** step
-        beta_2_power = cast(self.beta_2) ** step
-        alpha = learning_rate * np.sqrt(1 - beta_2_power) / (1 - beta_1_power)
-        m = state.m + (gradient - state.m) * cast(1 - self.beta_1)
-        v = state.v + (np.square(gradient) - state.v) * cast(1 - self.beta_2)
-        v_hat = None
-        denominator_v = v
-        if state.v_hat is not None:
-            v_hat = denominator_v = np.maximum(state.v_hat, v)
-        delta = (m * alpha) / (np.sqrt(denominator_v) + cast(self.epsilon))
-        return delta, AdamState(m, v, v_hat)
+    def _update_in_place(
+        self,
+        variable: FloatArray,
+        gradient: FloatArray,
+        state: AdamState,
+        learning_rate: Rate,
+        iteration: int,
+        *,
+        scratch: Scratch,
+    ) -> None:
+        cast = variable.dtype.type
+        t = cast(iteration + 1)
+        alpha = learning_rate * np.sqrt(1 - cast(self.beta_2) ** t) / (1 - cast(self.beta_1) ** t)
+        step, denominator = scratch
+        m, v, v_hat = state
+        np.subtract(gradient, m, out=step)
+        step *= cast(1 - self.beta_1)
+        m += step  # m + (g - m) * (1 - beta_1)
+        np.square(gradient, out=step)
+        step -= v
+        step *= cast(1 - self.beta_2)
+        v += step  # v + (g² - v) * (1 - beta_2)
+        if v_hat is not None:
+            v = np.maximum(v_hat, v, out=v_hat)
+        np.sqrt(v, out=denominator)
+        denominator += cast(self.epsilon)
+        np.multiply(m, alpha, out=step)
+        step /= denominator
+        variable -= step  # m * alpha / (sqrt(v) + epsilon)

@@ -312,6 +312,21 @@ def fit(
     def stop_requests() -> NDArray[np.bool_]:
         return np.broadcast_to(np.asarray(model.stop_training, dtype=bool), (members,)) & ~stopped
 
+    # Each epoch's shuffled copies of the data: one per member with its own seed, else shared.
+    orderings = 1 if member_generator is None else members
+    epoch_x, epoch_y, epoch_labels = features[None], targets[None], labels[None]
+    if generators:
+        epoch_x, epoch_y, epoch_labels = (
+            np.empty((orderings, *array.shape), dtype=array.dtype)
+            for array in (features, targets, labels)
+        )
+    # Per batch and member: the batch-mean loss, whether the member ran the batch, and (per
+    # sample) the predicted class; reduced to the epoch's metrics at its end. Arrays are reused
+    # from epoch to epoch: fresh ensemble-sized arrays would cost fresh memory pages.
+    batch_losses = np.zeros((members, steps), dtype=dtype)
+    ran = np.zeros((members, steps), dtype=bool)
+    predicted = np.zeros((members, samples), dtype=np.intp)
+
     logs: dict[str, Any] = {}
     for callback in callbacks:
         callback.on_train_begin()
@@ -323,14 +338,11 @@ def fit(
                 orders = np.stack([generator.permutation(samples) for generator in generators])
                 if member_generator is not None:
                     orders = orders[member_generator]
-                epoch_x, epoch_y, epoch_labels = features[orders], targets[orders], labels[orders]
-            else:
-                epoch_x, epoch_y, epoch_labels = features[None], targets[None], labels[None]
-            # Per batch and member: the batch-mean loss, whether the member ran the batch, and
-            # (per sample) the predicted class; reduced to the epoch's metrics at its end.
-            batch_losses = np.zeros((members, steps), dtype=dtype)
-            ran = np.zeros((members, steps), dtype=bool)
-            predicted = np.zeros((members, samples), dtype=np.intp)
+                for array, shuffled in zip(
+                    (features, targets, labels), (epoch_x, epoch_y, epoch_labels), strict=True
+                ):
+                    np.take(array, orders, axis=0, out=shuffled)
+            ran.fill(False)
             running_at_start = ~stopped
             for batch in range(steps):
                 start, stop = batch * size, min(samples, (batch + 1) * size)
