@@ -122,6 +122,19 @@ def test_adam_on_the_seed_parabola_matches_keras_printed_values():
     np.testing.assert_allclose(path, [-1.0, -0.9000008, -0.8004141, -0.7015886], rtol=0, atol=5e-8)
 
 
+@settings(max_examples=30, deadline=None)
+@given(g=gradients, lr=rates, amsgrad=st.booleans())
+def test_adam_step_is_minus_effective_learning_rate_times_m(g, lr, amsgrad):
+    adam = Adam(lr, amsgrad=amsgrad)
+    w = np.zeros_like(g)
+    state = adam.init_state(w)
+    for t in range(4):
+        new_w, state = adam.update(w, g * (t - 1.5), state, lr, t)
+        rate = adam.effective_learning_rate(state, t)
+        np.testing.assert_allclose(new_w - w, -rate * state.m, rtol=1e-12, atol=1e-300)
+        w = new_w
+
+
 def test_amsgrad_divides_by_the_running_maximum_of_v():
     optimizer = Adam(0.1, amsgrad=True)
     w = np.zeros(1)
@@ -175,7 +188,9 @@ def test_float32_step_agrees_with_float64_to_float32_precision(kind, g, lr, iter
         _, state = make(lr).update(w, g32 * (k - 1), state, lr, k)
     state32 = as_dtype(state, np.float32)
     single, _ = make(lr32, dtype="float32").update(w, g32, state32, lr32, iteration)
-    double, _ = make(float(lr32)).update(w, g32, as_dtype(state32, np.float64), float(lr32), iteration)
+    double, _ = make(float(lr32)).update(
+        w, g32, as_dtype(state32, np.float64), float(lr32), iteration
+    )
     assert single.dtype == np.float32
     # A handful of float32 roundings of the step, plus the rounding of the new weight itself.
     # Adam's bias corrections: beta**t multiplies the float32 rounding of beta (as in Keras) by

@@ -2,8 +2,9 @@
 
 A callback has Keras's hooks (``on_train_begin``, ``on_epoch_begin``, ``on_epoch_end(epoch,
 logs)``, ``on_train_batch_end(batch, logs)``, ...) and reads ``self.model``: anything with an
-``optimizer`` (whose ``learning_rate`` it may read and set) and a ``stop_training`` flag, plus
-``get_weights``/``set_weights`` for ``EarlyStopping(restore_best_weights=True)``.
+``optimizer`` (an :mod:`lrsim.optimizers` optimizer, whose ``learning_rate`` it may read and
+set) and a ``stop_training`` flag, plus ``get_weights``/``set_weights`` for
+``EarlyStopping(restore_best_weights=True)``.
 :func:`lrsim.training.fit` passes the model it trains; a script can drive a callback with any
 such object and a sequence of logs, which is how the book replays a monitor sequence.
 

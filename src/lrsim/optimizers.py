@@ -543,6 +543,40 @@ class Adam(Optimizer[AdamState]):
         v_hat = np.zeros_like(variable) if self.amsgrad else None
         return AdamState(np.zeros_like(variable), np.zeros_like(variable), v_hat)
 
+    def effective_learning_rate(
+        self, state: AdamState, iteration: int, learning_rate: Rate | None = None
+    ) -> FloatArray:
+        """Return Adam's per-coordinate rate ``alpha_t / (sqrt(v) + epsilon)`` at t = iteration + 1.
+
+        Given the state after step t, the step was ``-effective_learning_rate * m``: Adam is
+        heavy-ball momentum on the average m with this diagonal preconditioner. On
+        f(x) = (L/2)x² such a method is stable while ``effective_learning_rate * L`` stays
+        below (2 + 2·beta_1)/(1 - beta_1) (38 for beta_1 = 0.9). ``learning_rate`` defaults to
+        the optimizer's.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> adam = Adam(0.1)
+        >>> x = np.array([-1.0])
+        >>> state = adam.init_state(x)
+        >>> for t in range(3):
+        ...     new_x, state = adam.update(x, 2 * x, state, 0.1, t)
+        ...     rate = adam.effective_learning_rate(state, t)
+        ...     print(bool(np.isclose(new_x - x, -rate * state.m, rtol=1e-12)), round(2 * rate[0], 4))
+        ...     x = new_x
+        True 1.0
+        True 0.5533
+        True 0.4083
+        """
+        cast = self._dtype.type
+        rate = self._learning_rate if learning_rate is None else learning_rate
+        t = cast(iteration + 1)
+        alpha = rate * np.sqrt(1 - cast(self.beta_2) ** t) / (1 - cast(self.beta_1) ** t)
+        v = state.v if state.v_hat is None else state.v_hat
+        result: FloatArray = alpha / (np.sqrt(v) + cast(self.epsilon))
+        return result
+
     def _update_in_place(
         self,
         variable: FloatArray,
