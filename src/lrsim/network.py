@@ -91,9 +91,9 @@ def glorot_uniform(fan_in: int, fan_out: int, rng: np.random.Generator) -> NDArr
     return rng.uniform(-limit, limit, size=(fan_in, fan_out))
 
 
-def _softmax(z: FloatArray) -> FloatArray:
-    exponentials = np.exp(z - z.max(axis=-1, keepdims=True))
-    result: FloatArray = exponentials / exponentials.sum(axis=-1, keepdims=True)
+def _softmax(z: FloatArray, axis: int = -1) -> FloatArray:
+    exponentials = np.exp(z - z.max(axis=axis, keepdims=True))
+    result: FloatArray = exponentials / exponentials.sum(axis=axis, keepdims=True)
     return result
 
 
@@ -236,8 +236,8 @@ class Sequential:
         """K for an ensemble, ``None`` for a single model."""
 
         # Each layer's weights are one (in + 1, out) matrix: the kernel with the bias as an
-        # extra last row, and every layer input carries a trailing column of ones. Then
-        # inputs @ weights adds the bias, and inputs.T @ delta is the kernel's and the bias's
+        # extra last row, and every layer input carries an extra last row of ones. Then
+        # weights.T @ inputs adds the bias, and inputs @ delta.T is the kernel's and the bias's
         # gradient at once. The matrices of all layers sit side by side in one flat buffer per
         # member (kernel, bias, kernel, ...: Keras's order), so the optimizer updates every
         # weight with a handful of array operations.
@@ -345,12 +345,18 @@ class Sequential:
             target[...] = array if self.ensemble_size is not None else array[None]
 
     def _as_inputs(self, x: ArrayLike, name: str = "x") -> FloatArray:
-        """Return ``x`` checked, in the model's dtype, with the trailing column of ones."""
-        return _with_ones(as_features(x, name, self.input_dim).astype(self._dtype, copy=False))
+        """Return ``x`` checked, transposed to (in + 1, samples) with the last row all ones."""
+        inputs = as_features(x, name, self.input_dim).astype(self._dtype, copy=False)
+        return np.concatenate([inputs.T, np.ones((1, len(inputs)), dtype=self._dtype)])
+
+    # Inside the model, arrays are laid out features × samples, as in a = Wᵀx: a layer's
+    # input is (K, in + 1, B) and its output (K, out, B). Sums over the classes and the
+    # activations of hidden layers then run along whole rows of the batch, which NumPy
+    # vectorises, instead of along many short rows of 3 or 32 numbers.
 
     def _workspace(self, batch_size: int) -> tuple[list[FloatArray], list[FloatArray]]:
         """Reused arrays for batches of ``batch_size``: the hidden layers' outputs (with their
-        column of ones) and the loss's derivatives with respect to them.
+        row of ones) and the loss's derivatives with respect to them.
 
         Reuse matters for ensembles, whose arrays are large enough that fresh ones would cost
         fresh memory pages on every step.
@@ -360,67 +366,66 @@ class Sequential:
             members = self._params.shape[0]
             hidden = [layer.units for layer in self.layers[:-1]]
             workspace = (
-                [np.ones((members, batch_size, units + 1), dtype=self._dtype) for units in hidden],
-                [np.empty((members, batch_size, units), dtype=self._dtype) for units in hidden],
+                [np.ones((members, units + 1, batch_size), dtype=self._dtype) for units in hidden],
+                [np.empty((members, units, batch_size), dtype=self._dtype) for units in hidden],
             )
             self._workspaces[batch_size] = workspace
         return workspace
 
     def _forward(self, x: FloatArray) -> list[FloatArray]:
-        """Return the input and every layer's output, hidden ones with their ones column.
+        """Return the input and every layer's output, hidden ones with their row of ones.
 
-        ``x`` is (K or 1, B, in + 1). The hidden outputs live in reused buffers, valid until
-        the next call; the returned probabilities (K, B, classes) are a new array.
+        ``x`` is (K or 1, in + 1, B). The hidden outputs live in reused buffers, valid until
+        the next call; the returned probabilities (K, classes, B) are a new array.
         """
         outputs = [x]
-        buffers, _ = self._workspace(x.shape[-2])
+        buffers, _ = self._workspace(x.shape[-1])
         hidden = zip(self.layers[:-1], self._layer_weights, buffers, strict=False)
         for layer, weights, buffer in hidden:  # the output layer follows
-            values = buffer[..., :-1]
-            np.matmul(outputs[-1], weights, out=values)
+            values = buffer[:, :-1]
+            np.matmul(weights.swapaxes(-1, -2), outputs[-1], out=values)
             if layer.activation == "relu":
                 np.maximum(values, 0, out=values)
             elif layer.activation == "softmax":
-                values[...] = _softmax(values)
+                values[...] = _softmax(values, axis=-2)
             outputs.append(buffer)
-        outputs.append(_softmax(np.matmul(outputs[-1], self._layer_weights[-1])))
+        logits = np.matmul(self._layer_weights[-1].swapaxes(-1, -2), outputs[-1])
+        outputs.append(_softmax(logits, axis=-2))
         return outputs
 
     def _loss_and_gradients(self, x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Forward, loss and backprop of one batch; the gradients land in ``self._grads``.
 
-        ``x`` is (K or 1, B, in + 1) and ``y`` the one-hot labels (K or 1, B, classes).
-        Returns the batch-mean loss per member and the output probabilities. Call inside
-        ``np.errstate`` when weights may be non-finite.
+        ``x`` is (K or 1, in + 1, B) and ``y`` the one-hot labels (K or 1, classes, B).
+        Returns the batch-mean loss per member and the probabilities (K, classes, B). Call
+        inside ``np.errstate`` when weights may be non-finite.
         """
         outputs = self._forward(x)
         probabilities = outputs[-1]
-        batch_size = self._dtype.type(x.shape[-2])
+        batch_size = self._dtype.type(x.shape[-1])
         low, high = _clip_bounds(self._dtype)
-        normalised = probabilities / probabilities.sum(axis=-1, keepdims=True)
-        true_class = (normalised * y).sum(axis=-1)
+        normalised = probabilities / probabilities.sum(axis=-2, keepdims=True)
+        true_class = (normalised * y).sum(axis=-2)
         clipped = np.minimum(np.maximum(true_class, low), high)
         loss = np.log(clipped).sum(axis=-1) / -batch_size
 
         # d(mean loss)/d(logits) = (p - y)/B, zero for samples whose true-class probability
         # was clipped (the clip has zero derivative there).
         scale = (clipped == true_class) * (1 / batch_size)
-        delta = (normalised - y) * scale[..., None]
-        _, derivatives = self._workspace(x.shape[-2])
+        delta = (normalised - y) * scale[:, None, :]
+        _, derivatives = self._workspace(x.shape[-1])
         for index in range(len(self.layers) - 1, -1, -1):
             inputs = outputs[index]
-            np.matmul(inputs.swapaxes(-1, -2), delta, out=self._layer_grads[index])
+            np.matmul(inputs, delta.swapaxes(-1, -2), out=self._layer_grads[index])
             if index == 0:
                 break
-            delta = np.matmul(
-                delta, self._kernels[index].swapaxes(-1, -2), out=derivatives[index - 1]
-            )
+            delta = np.matmul(self._kernels[index], delta, out=derivatives[index - 1])
             activation = self.layers[index - 1].activation
             if activation == "relu":
-                delta *= inputs[..., :-1] > 0
+                delta *= inputs[:, :-1] > 0
             elif activation == "softmax":
-                values = inputs[..., :-1]
-                delta = values * (delta - (delta * values).sum(axis=-1, keepdims=True))
+                values = inputs[:, :-1]
+                delta = values * (delta - (delta * values).sum(axis=-2, keepdims=True))
         return loss, probabilities
 
     def predict(self, x: ArrayLike) -> FloatArray:
@@ -435,7 +440,7 @@ class Sequential:
         """
         inputs = self._as_inputs(x)
         with np.errstate(all="ignore"):
-            return self._squeeze(self._forward(inputs[None])[-1])
+            return self._squeeze(self._forward(inputs[None])[-1].swapaxes(-1, -2))
 
     def evaluate(self, x: ArrayLike, y: ArrayLike) -> dict[str, Any]:
         """Return ``{"loss": ..., "accuracy": ...}`` over all samples (floats, or (K,) arrays).
@@ -452,9 +457,9 @@ class Sequential:
         {'loss': 0.6931471805599453, 'accuracy': 0.5}
         """
         inputs = self._as_inputs(x)
-        targets = as_one_hot(y, "y", inputs.shape[0], self.layers[-1].units)
+        targets = as_one_hot(y, "y", inputs.shape[1], self.layers[-1].units)
         with np.errstate(all="ignore"):
-            probabilities = self._forward(inputs[None])[-1]
+            probabilities = self._forward(inputs[None])[-1].swapaxes(-1, -2)
         losses = categorical_crossentropy(targets, probabilities)
         accuracy = categorical_accuracy(targets, probabilities)
         return {
@@ -478,15 +483,10 @@ class Sequential:
         (0.6931471805599453, array([-0.5,  0.5]))
         """
         inputs = self._as_inputs(x)
-        targets = as_one_hot(y, "y", inputs.shape[0], self.layers[-1].units).astype(self._dtype)
+        targets = as_one_hot(y, "y", inputs.shape[1], self.layers[-1].units).astype(self._dtype)
         with np.errstate(all="ignore"):
-            loss, _ = self._loss_and_gradients(inputs[None], targets[None])
+            loss, _ = self._loss_and_gradients(inputs[None], targets.T[None])
         return _scalar_or_array(self._squeeze(loss)), self._keras_layout(self._layer_grads)
-
-
-def _with_ones(x: FloatArray) -> FloatArray:
-    """Append the column of ones that multiplies the bias row of the next layer's weights."""
-    return np.concatenate([x, np.ones((*x.shape[:-1], 1), dtype=x.dtype)], axis=-1)
 
 
 def _scalar_or_array(value: NDArray[Any]) -> Any:

@@ -269,17 +269,18 @@ def fit(
     size = as_count(batch_size, "batch_size")
     dtype = model._params.dtype
     classes = model.layers[-1].units
+    # Samples along the last axis, as the model computes: (features + 1, N) and (classes, N).
     features = model._as_inputs(x)
-    targets = as_one_hot(y, "y", len(features), classes).astype(dtype)
-    labels = targets.argmax(axis=1)
+    samples = features.shape[1]
+    one_hot = as_one_hot(y, "y", samples, classes)
+    targets, labels = np.ascontiguousarray(one_hot.T, dtype=dtype), one_hot.argmax(axis=1)
     validation = None
     if validation_data is not None:
         x_val = model._as_inputs(validation_data[0], "validation_data[0]")
-        y_val = as_one_hot(validation_data[1], "validation_data[1]", len(x_val), classes)
+        y_val = as_one_hot(validation_data[1], "validation_data[1]", x_val.shape[1], classes)
         validation = (x_val[None], y_val.astype(dtype), y_val.argmax(axis=1))
     generators, member_generator = _shuffling_orders(seed, model.ensemble_size, bool(shuffle))
 
-    samples = len(features)
     steps = math.ceil(samples / size)
     members = model._params.shape[0]
     history = History(
@@ -314,12 +315,15 @@ def fit(
 
     # Each epoch's shuffled copies of the data: one per member with its own seed, else shared.
     orderings = 1 if member_generator is None else members
-    epoch_x, epoch_y, epoch_labels = features[None], targets[None], labels[None]
+    shuffled = [features[:, None], targets[:, None], labels[None]]
     if generators:
-        epoch_x, epoch_y, epoch_labels = (
-            np.empty((orderings, *array.shape), dtype=array.dtype)
+        shuffled = [
+            np.empty((*array.shape[:-1], orderings, samples), dtype=array.dtype)
             for array in (features, targets, labels)
-        )
+        ]
+    # (K or 1, rows, N) views for the model; the take() below writes through them.
+    epoch_x, epoch_y = (array.swapaxes(0, 1) for array in shuffled[:2])
+    epoch_labels = shuffled[2]
     # Per batch and member: the batch-mean loss, whether the member ran the batch, and (per
     # sample) the predicted class; reduced to the epoch's metrics at its end. Arrays are reused
     # from epoch to epoch: fresh ensemble-sized arrays would cost fresh memory pages.
@@ -338,10 +342,8 @@ def fit(
                 orders = np.stack([generator.permutation(samples) for generator in generators])
                 if member_generator is not None:
                     orders = orders[member_generator]
-                for array, shuffled in zip(
-                    (features, targets, labels), (epoch_x, epoch_y, epoch_labels), strict=True
-                ):
-                    np.take(array, orders, axis=0, out=shuffled)
+                for array, out in zip((features, targets, labels), shuffled, strict=True):
+                    np.take(array, orders, axis=-1, out=out)
             ran.fill(False)
             running_at_start = ~stopped
             for batch in range(steps):
@@ -349,7 +351,7 @@ def fit(
                 for callback in batch_begin_callbacks:
                     callback.on_train_batch_begin(batch)
                 loss, probabilities = model._loss_and_gradients(
-                    epoch_x[:, start:stop], epoch_y[:, start:stop]
+                    epoch_x[..., start:stop], epoch_y[..., start:stop]
                 )
                 if not math.isfinite(loss.sum()):
                     new = ~np.isfinite(loss) & ~stopped
@@ -368,7 +370,7 @@ def fit(
                 if stopped.any():
                     np.copyto(params, frozen_params, where=stopped[:, None])
                 batch_losses[:, batch] = loss
-                probabilities.argmax(axis=-1, out=predicted[:, start:stop])
+                probabilities.argmax(axis=-2, out=predicted[:, start:stop])
                 if batch_callbacks:
                     batch_logs = _epoch_metrics(
                         batch_losses, ran, predicted, epoch_labels, last_batch=batch, **batching
@@ -389,7 +391,7 @@ def fit(
             )
             if validation is not None:
                 x_val, y_val, val_labels = validation
-                probabilities = model._forward(x_val)[-1]
+                probabilities = model._forward(x_val)[-1].swapaxes(-1, -2)
                 correct_val = (probabilities.argmax(-1) == val_labels).sum(-1)
                 epoch_logs["val_accuracy"] = correct_val.astype(dtype) / dtype.type(len(val_labels))
                 epoch_logs["val_loss"] = categorical_crossentropy(y_val, probabilities).mean(-1)
