@@ -202,6 +202,19 @@ def test_float32_step_agrees_with_float64_to_float32_precision(kind, g, lr, iter
     np.testing.assert_allclose(single - w, double - w, rtol=rtol, atol=2 * 2.0**-23)
 
 
+@pytest.mark.parametrize("kind", [SGD, RMSprop, Adam])
+def test_a_divergent_run_overflows_silently_to_inf_and_nan(kind):
+    w = np.array([1.0, -1.0], dtype=np.float32)
+    optimizer = kind(1e30, dtype="float32")
+    for _ in range(6):
+        with np.errstate(over="ignore", invalid="ignore"):  # the test's own gradient overflows
+            g = 1e30 * w
+        optimizer.apply([g], [w])  # a warning escaping lrsim would fail the test
+    assert not np.isfinite(w).all()
+    new_w, _ = optimizer.update(w, g, optimizer.init_state(w), 1e30, 0)
+    assert not np.isfinite(new_w).all()
+
+
 def test_float32_learning_rate_is_stored_as_keras_stores_it():
     optimizer = Adam(0.1, dtype="float32")
     assert optimizer.learning_rate == float(np.float32(0.1)) == 0.10000000149011612

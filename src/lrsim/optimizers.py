@@ -175,9 +175,10 @@ class Optimizer(abc.ABC, Generic[StateT]):
         new_state = copy.deepcopy(state)
         scratch = (np.empty_like(new_variable), np.empty_like(new_variable))
         gradient_array = np.asarray(gradient, dtype=self._dtype)
-        self._update_in_place(
-            new_variable, gradient_array, new_state, learning_rate, iteration, scratch=scratch
-        )
+        with np.errstate(all="ignore"):  # a divergent run overflows: that is data, not a warning
+            self._update_in_place(
+                new_variable, gradient_array, new_state, learning_rate, iteration, scratch=scratch
+            )
         return new_variable, new_state
 
     def apply(self, grads: Sequence[ArrayLike], variables: Sequence[FloatArray]) -> None:
@@ -221,10 +222,11 @@ class Optimizer(abc.ABC, Generic[StateT]):
                     f"grads[{index}] must have the shape {variable.shape} of variables[{index}], "
                     f"got {arrays[-1].shape}"
                 )
-        self._step(arrays, variables)
+        with np.errstate(all="ignore"):  # a divergent run overflows: that is data, not a warning
+            self._step(arrays, variables)
 
     def _step(self, grads: Sequence[FloatArray], variables: Sequence[FloatArray]) -> None:
-        """``apply`` without the argument checks, for a loop that has made them once."""
+        """``apply`` without the argument checks or ``np.errstate``, for a loop that has both."""
         assert self._states is not None
         for variable, gradient, state, scratch in zip(
             variables, grads, self._states, self._scratch, strict=True
