@@ -52,6 +52,20 @@ class Divergence:
         0-based epoch and batch within it.
     step : int
         Number of updates applied before that batch (the optimizer's ``iterations``).
+
+    Examples
+    --------
+    One absurd float32 step sends the weights to infinity; the next batch's loss is NaN:
+
+    >>> from lrsim.datasets import spirals
+    >>> from lrsim.network import Dense, Sequential
+    >>> from lrsim.optimizers import SGD
+    >>> data = spirals(n_samples=200, seed=0)
+    >>> model = Sequential([Dense(8, "relu"), Dense(3, "softmax")], input_dim=2, seed=0,
+    ...                    dtype="float32")
+    >>> history = fit(model, SGD(1e30, dtype="float32"), data.x_train, data.y_train, epochs=3)
+    >>> history.divergence, history.epoch
+    (Divergence(epoch=0, batch=1, step=1), [])
     """
 
     epoch: int
