@@ -1,0 +1,276 @@
+"""Learning-rate schedules with the formulas of ``keras.optimizers.schedules``.
+
+A schedule maps the optimizer step (0 for the first update, as Keras passes
+``optimizer.iterations``) to a learning rate. Each class here computes what the Keras class of
+the same name computes, checked against the Keras source (keras-team/keras at commit
+``3422977a``, ``keras/src/optimizers/schedules/learning_rate_schedule.py``; line numbers in
+each docstring). Keras evaluates them in the dtype of ``initial_learning_rate`` (float32 by
+default); here they are float64, and an optimizer built with ``dtype="float32"`` rounds the
+result when it stores it, as Keras's float32 learning-rate variable does.
+
+Schedules are vectorised: pass an array of steps and get the whole learning-rate curve.
+:meth:`LearningRateSchedule.per_epoch` turns a step schedule into the ``schedule(epoch, lr)``
+function that :class:`lrsim.callbacks.LearningRateScheduler` calls at the start of each epoch,
+so that every batch of epoch ``e`` uses the rate of step ``e * steps_per_epoch``.
+
+Step decay is :class:`ExponentialDecay` with ``staircase=True`` (or
+:class:`PiecewiseConstantDecay`); linear warmup followed by cosine decay is :class:`CosineDecay`
+with ``warmup_target``; the plateau schedule is the callback
+:class:`lrsim.callbacks.ReduceLROnPlateau`, which reacts to the monitored loss instead of the
+step.
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from lrsim._validation import as_float_array
+
+__all__ = [
+    "CosineDecay",
+    "ExponentialDecay",
+    "LearningRateSchedule",
+    "PiecewiseConstantDecay",
+]
+
+
+def _as_steps(step: ArrayLike) -> NDArray[np.float64]:
+    steps = as_float_array(step, "step")
+    if np.any(steps < 0):
+        raise ValueError(f"step must be >= 0 (0 is the first optimizer update), got {step!r}")
+    return steps
+
+
+def _as_positive_steps(value: Any, name: str) -> float:
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a number > 0, got {value!r}")
+    return float(as_float_array(value, name, positive=True))
+
+
+def _as_rate(value: Any, name: str) -> float:
+    rate = float(as_float_array(value, name))
+    if rate < 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+    return rate
+
+
+def _unwrap(array: NDArray[np.float64]) -> Any:
+    return array.item() if array.ndim == 0 else array
+
+
+class LearningRateSchedule(abc.ABC):
+    """A learning rate as a function of the optimizer step (Keras's ``LearningRateSchedule``).
+
+    Subclasses implement :meth:`_rates`; calling the schedule validates the steps and returns a
+    float for a scalar step, an array for an array of steps.
+    """
+
+    @abc.abstractmethod
+    def _rates(self, steps: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Return the learning rate at each (validated, float64) step."""
+
+    def __call__(self, step: ArrayLike) -> Any:
+        """Return the learning rate at ``step`` (a float, or an array for an array of steps)."""
+        return _unwrap(self._rates(_as_steps(step)))
+
+    def per_epoch(self, steps_per_epoch: int) -> Callable[[int, float], float]:
+        """Return ``schedule(epoch, lr)`` for :class:`lrsim.callbacks.LearningRateScheduler`.
+
+        The returned function gives the rate of step ``epoch * steps_per_epoch``, the first
+        update of that epoch, and holds it for the whole epoch; it ignores the current ``lr``.
+
+        Parameters
+        ----------
+        steps_per_epoch : int
+            Batches per epoch, >= 1 (``ceil(n_train / batch_size)`` in Keras's ``fit``).
+
+        Returns
+        -------
+        callable
+            ``(epoch, lr) -> float``.
+
+        Examples
+        --------
+        >>> schedule = ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+        >>> by_epoch = schedule.per_epoch(steps_per_epoch=5)
+        >>> [by_epoch(epoch, 0.1) for epoch in range(3)]
+        [0.1, 0.07071067811865477, 0.05]
+        """
+        if isinstance(steps_per_epoch, bool) or not isinstance(steps_per_epoch, int):
+            raise TypeError(f"steps_per_epoch must be an int >= 1, got {steps_per_epoch!r}")
+        if steps_per_epoch < 1:
+            raise ValueError(f"steps_per_epoch must be an int >= 1, got {steps_per_epoch!r}")
+
+        def schedule(epoch: int, learning_rate: float) -> float:
+            del learning_rate  # a step schedule does not depend on the current rate
+            return float(self(epoch * steps_per_epoch))
+
+        return schedule
+
+
+class ExponentialDecay(LearningRateSchedule):
+    """``initial_learning_rate * decay_rate ** (step / decay_steps)``, optionally in stairs.
+
+    Keras: ``keras.optimizers.schedules.ExponentialDecay``, ``__call__`` at lines 162-175 of
+    ``learning_rate_schedule.py`` (keras-team/keras@3422977a): ``p = step / decay_steps``,
+    floored when ``staircase``, and ``initial_learning_rate * decay_rate ** p``.
+
+    Parameters
+    ----------
+    initial_learning_rate : float
+        The rate at step 0, >= 0.
+    decay_steps : float
+        > 0: the rate is multiplied by ``decay_rate`` every ``decay_steps`` steps.
+    decay_rate : float
+        The factor per ``decay_steps``, >= 0.
+    staircase : bool, default False
+        If true, the exponent is ``floor(step / decay_steps)``: classic step decay.
+
+    Examples
+    --------
+    >>> schedule = ExponentialDecay(0.1, decay_steps=100, decay_rate=0.5)
+    >>> schedule([0, 50, 100, 200])
+    array([0.1       , 0.07071068, 0.05      , 0.025     ])
+    >>> ExponentialDecay(0.1, 100, 0.5, staircase=True)([99, 100])
+    array([0.1 , 0.05])
+    """
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: float,
+        decay_rate: float,
+        staircase: bool = False,
+    ) -> None:
+        self.initial_learning_rate = _as_rate(initial_learning_rate, "initial_learning_rate")
+        self.decay_steps = _as_positive_steps(decay_steps, "decay_steps")
+        self.decay_rate = _as_rate(decay_rate, "decay_rate")
+        self.staircase = bool(staircase)
+
+    def _rates(self, steps: NDArray[np.float64]) -> NDArray[np.float64]:
+        exponent = steps / self.decay_steps
+        if self.staircase:
+            exponent = np.floor(exponent)
+        return np.asarray(self.initial_learning_rate * self.decay_rate**exponent)
+
+
+class PiecewiseConstantDecay(LearningRateSchedule):
+    """``values[i]`` on the i-th interval between ``boundaries``, right ends included.
+
+    Keras: ``keras.optimizers.schedules.PiecewiseConstantDecay``, ``__call__`` at lines
+    256-294 of ``learning_rate_schedule.py`` (keras-team/keras@3422977a): ``values[0]`` while
+    ``step <= boundaries[0]``, ``values[i]`` while ``boundaries[i-1] < step <= boundaries[i]``,
+    ``values[-1]`` once ``step > boundaries[-1]``.
+
+    Parameters
+    ----------
+    boundaries : sequence of float
+        Strictly increasing steps, at least one.
+    values : sequence of float
+        One more than ``boundaries``, each >= 0.
+
+    Examples
+    --------
+    >>> schedule = PiecewiseConstantDecay(boundaries=[100, 200], values=[0.1, 0.01, 0.001])
+    >>> schedule([0, 100, 101, 200, 201])
+    array([0.1  , 0.1  , 0.01 , 0.01 , 0.001])
+    """
+
+    def __init__(self, boundaries: Sequence[float], values: Sequence[float]) -> None:
+        bounds = np.atleast_1d(as_float_array(boundaries, "boundaries"))
+        rates = np.atleast_1d(as_float_array(values, "values"))
+        if bounds.ndim != 1 or bounds.size == 0 or np.any(np.diff(bounds) <= 0):
+            raise ValueError(
+                f"boundaries must be a non-empty, strictly increasing list, got {boundaries!r}"
+            )
+        if rates.shape != (bounds.size + 1,):
+            raise ValueError(
+                "values must have one more element than boundaries "
+                f"({bounds.size + 1}), got {values!r}"
+            )
+        if np.any(rates < 0):
+            raise ValueError(f"values must be >= 0, got {values!r}")
+        self.boundaries = bounds
+        self.values = rates
+
+    def _rates(self, steps: NDArray[np.float64]) -> NDArray[np.float64]:
+        # side="left" counts the boundaries strictly below the step: a step equal to a
+        # boundary still belongs to the interval that the boundary closes, as in Keras.
+        return self.values[np.searchsorted(self.boundaries, steps, side="left")]
+
+
+class CosineDecay(LearningRateSchedule):
+    """Optional linear warmup, then a half cosine from the peak rate down to ``alpha`` × peak.
+
+    Keras: ``keras.optimizers.schedules.CosineDecay`` (Loshchilov & Hutter's cosine annealing
+    without restarts, after Goyal et al.'s linear warmup), lines 695-754 of
+    ``learning_rate_schedule.py`` (keras-team/keras@3422977a):
+
+    * without ``warmup_target``: ``s = min(step, decay_steps)`` and
+      ``initial_learning_rate * ((1 - alpha) * 0.5 * (1 + cos(pi * s / decay_steps)) + alpha)``;
+      ``warmup_steps`` is then ignored;
+    * with ``warmup_target``: ``s = min(step, warmup_steps + decay_steps)``; while
+      ``s < warmup_steps`` the rate is ``initial_learning_rate + (warmup_target -
+      initial_learning_rate) * s / warmup_steps``; afterwards the cosine above, started at
+      ``warmup_target`` and evaluated at ``s - warmup_steps``.
+
+    Parameters
+    ----------
+    initial_learning_rate : float
+        The rate at step 0, >= 0 (where the warmup starts, if there is one).
+    decay_steps : float
+        > 0: length of the cosine.
+    alpha : float, default 0
+        Final rate as a fraction of the peak, in [0, 1].
+    warmup_target : float, optional
+        Peak rate reached by the warmup; ``None`` skips the warmup.
+    warmup_steps : float, default 0
+        Length of the warmup, >= 0.
+
+    Examples
+    --------
+    >>> CosineDecay(0.1, decay_steps=100)([0, 50, 100, 150])
+    array([0.1 , 0.05, 0.  , 0.  ])
+    >>> warm = CosineDecay(0.0, decay_steps=100, warmup_target=0.1, warmup_steps=10)
+    >>> warm([0, 5, 10, 60, 110])
+    array([0.  , 0.05, 0.1 , 0.05, 0.  ])
+    """
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: float,
+        alpha: float = 0.0,
+        warmup_target: float | None = None,
+        warmup_steps: float = 0,
+    ) -> None:
+        self.initial_learning_rate = _as_rate(initial_learning_rate, "initial_learning_rate")
+        self.decay_steps = _as_positive_steps(decay_steps, "decay_steps")
+        self.alpha = float(as_float_array(alpha, "alpha"))
+        if not 0.0 <= self.alpha <= 1.0:
+            raise ValueError(f"alpha must be in [0, 1], got {alpha!r}")
+        self.warmup_target = (
+            None if warmup_target is None else _as_rate(warmup_target, "warmup_target")
+        )
+        self.warmup_steps = _as_rate(warmup_steps, "warmup_steps")
+
+    def _cosine(self, steps: NDArray[np.float64], peak: float) -> NDArray[np.float64]:
+        cosine = 0.5 * (1.0 + np.cos(math.pi * steps / self.decay_steps))
+        return np.asarray(peak * ((1.0 - self.alpha) * cosine + self.alpha))
+
+    def _rates(self, steps: NDArray[np.float64]) -> NDArray[np.float64]:
+        if self.warmup_target is None:
+            return self._cosine(np.minimum(steps, self.decay_steps), self.initial_learning_rate)
+        clipped = np.minimum(steps, self.warmup_steps + self.decay_steps)
+        start, peak = self.initial_learning_rate, self.warmup_target
+        # With warmup_steps = 0 the warmup branch is never taken (Keras's cond skips it).
+        fraction = clipped / self.warmup_steps if self.warmup_steps > 0 else clipped * 0.0
+        warming = start + (peak - start) * fraction
+        decaying = self._cosine(np.maximum(clipped - self.warmup_steps, 0.0), peak)
+        return np.where(clipped < self.warmup_steps, warming, decaying)

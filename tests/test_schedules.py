@@ -1,0 +1,128 @@
+"""Learning-rate schedules: Keras's formulas pinned at hand-derived steps, laws, and bad input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lrsim.schedules import CosineDecay, ExponentialDecay, PiecewiseConstantDecay
+
+
+def test_exponential_decay_halves_every_decay_steps_and_is_smooth_in_between():
+    """ExponentialDecay(0.1, 100, 0.5): 0.1·0.5^(s/100) at s = 0, 50, 100, 250."""
+    schedule = ExponentialDecay(0.1, decay_steps=100, decay_rate=0.5)
+    expected = [0.1, 0.1 / math.sqrt(2), 0.05, 0.1 * 0.5**2.5]
+    np.testing.assert_allclose(schedule([0, 50, 100, 250]), expected, rtol=1e-15)
+
+
+def test_staircase_exponential_decay_is_step_decay():
+    """ExponentialDecay(0.1, 100, 0.1, staircase=True): 0.1 up to step 99, 0.01 from step 100."""
+    schedule = ExponentialDecay(0.1, decay_steps=100, decay_rate=0.1, staircase=True)
+    np.testing.assert_allclose(schedule([0, 99, 100, 199, 200]), [0.1, 0.1, 0.01, 0.01, 0.001])
+
+
+def test_piecewise_constant_keeps_a_boundary_step_in_the_interval_it_closes():
+    """PiecewiseConstantDecay([10, 20], [1, 0.5, 0.1]): step 10 -> 1, 11 -> 0.5, 21 -> 0.1."""
+    schedule = PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.1])
+    np.testing.assert_array_equal(schedule([0, 10, 11, 20, 21, 10**6]), [1, 1, 0.5, 0.5, 0.1, 0.1])
+
+
+def test_cosine_decay_hits_the_half_cosine_values_and_stays_at_alpha():
+    """CosineDecay(1, 100, alpha=0.1): 1, 0.55 at s = 50, 0.1 at s >= 100; 0.5(1 + cos(pi/4))."""
+    schedule = CosineDecay(1.0, decay_steps=100, alpha=0.1)
+    quarter = 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi / 4))
+    np.testing.assert_allclose(schedule([0, 25, 50, 100, 500]), [1.0, quarter, 0.55, 0.1, 0.1])
+
+
+def test_warmup_rises_linearly_then_the_cosine_starts_at_the_target():
+    """CosineDecay(0.01, 100, warmup_target=0.1, warmup_steps=10): 0.01 -> 0.1 over 10 steps."""
+    schedule = CosineDecay(0.01, decay_steps=100, warmup_target=0.1, warmup_steps=10)
+    np.testing.assert_allclose(
+        schedule([0, 1, 5, 10, 60, 110, 1000]),
+        [0.01, 0.019, 0.055, 0.1, 0.05, 0.0, 0.0],
+        atol=1e-15,
+    )
+
+
+def test_cosine_without_warmup_target_ignores_warmup_steps():
+    plain = CosineDecay(0.1, decay_steps=50)
+    ignored = CosineDecay(0.1, decay_steps=50, warmup_steps=20)
+    steps = np.arange(80)
+    np.testing.assert_array_equal(plain(steps), ignored(steps))
+
+
+def test_zero_warmup_steps_start_the_cosine_at_the_target():
+    schedule = CosineDecay(0.0, decay_steps=10, warmup_target=0.2, warmup_steps=0)
+    np.testing.assert_allclose(schedule([0, 5, 10]), [0.2, 0.1, 0.0], atol=1e-15)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    peak=st.floats(1e-6, 10),
+    decay_steps=st.integers(1, 1000),
+    alpha=st.floats(0, 1),
+    step=st.integers(0, 5000),
+)
+def test_cosine_decay_stays_between_alpha_times_peak_and_peak(peak, decay_steps, alpha, step):
+    rate = CosineDecay(peak, decay_steps=decay_steps, alpha=alpha)(step)
+    assert alpha * peak * (1 - 1e-12) <= rate <= peak * (1 + 1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(decay_rate=st.floats(0.01, 0.99), decay_steps=st.integers(1, 100))
+def test_decaying_schedules_never_increase(decay_rate, decay_steps):
+    steps = np.arange(300)
+    for schedule in (
+        ExponentialDecay(1.0, decay_steps, decay_rate),
+        ExponentialDecay(1.0, decay_steps, decay_rate, staircase=True),
+        CosineDecay(1.0, decay_steps),
+    ):
+        assert np.all(np.diff(schedule(steps)) <= 0)
+
+
+def test_per_epoch_holds_the_rate_of_each_epochs_first_step():
+    schedule = CosineDecay(0.1, decay_steps=40)
+    by_epoch = schedule.per_epoch(steps_per_epoch=10)
+    assert [by_epoch(epoch, 123.0) for epoch in range(5)] == [
+        schedule(0),
+        schedule(10),
+        schedule(20),
+        schedule(30),
+        schedule(40),
+    ]
+    assert isinstance(by_epoch(1, 0.1), float)
+
+
+def test_scalar_steps_give_floats_and_array_steps_give_arrays():
+    schedule = ExponentialDecay(0.1, 10, 0.5)
+    assert isinstance(schedule(3), float)
+    assert schedule(np.arange(4)).shape == (4,)
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: ExponentialDecay(0.1, decay_steps=0, decay_rate=0.5), "decay_steps must be > 0"),
+        (lambda: ExponentialDecay(-0.1, 10, 0.5), "initial_learning_rate must be >= 0"),
+        (lambda: CosineDecay(0.1, 10, alpha=1.5), r"alpha must be in \[0, 1\]"),
+        (lambda: CosineDecay(0.1, -5), "decay_steps must be > 0"),
+        (lambda: PiecewiseConstantDecay([20, 10], [1, 2, 3]), "strictly increasing"),
+        (lambda: PiecewiseConstantDecay([10], [1, 2, 3]), "one more element than boundaries"),
+        (lambda: ExponentialDecay(0.1, 10, 0.5)(-1), "step must be >= 0"),
+        (lambda: ExponentialDecay(0.1, 10, 0.5).per_epoch(0), "steps_per_epoch must be"),
+    ],
+)
+def test_bad_arguments_raise_value_errors_that_name_them(build, message):
+    with pytest.raises(ValueError, match=message):
+        build()
+
+
+def test_non_numeric_arguments_raise_type_errors():
+    with pytest.raises(TypeError, match="decay_steps"):
+        ExponentialDecay(0.1, decay_steps=True, decay_rate=0.5)
+    with pytest.raises(TypeError, match="step"):
+        CosineDecay(0.1, 10)("ten")
