@@ -62,7 +62,15 @@ copyright = "2026, the lrsim authors"
 release = version("lrsim")
 version = release
 
-extensions = ["myst_nb", "mathml", "sphinx.ext.githubpages"]
+extensions = [
+    "myst_nb",
+    "mathml",
+    "sphinx.ext.githubpages",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinxcontrib.bibtex",
+    "lrsim_reference",  # docs/_ext: the Reference pages generated at build time
+]
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
@@ -72,6 +80,20 @@ language = "en"
 # --- MyST ---------------------------------------------------------------------------------
 myst_enable_extensions = ["amsmath", "colon_fence", "deflist", "dollarmath"]
 myst_heading_anchors = 3
+
+# --- API reference and citations -----------------------------------------------------------
+# lrsim's docstrings are NumPy style; napoleon renders them. "Attributes" sections become
+# :ivar: fields instead of attribute directives, which would duplicate autodoc's own entries.
+napoleon_google_docstring = False
+napoleon_numpy_docstring = True
+napoleon_use_ivar = True
+napoleon_use_rtype = False
+autodoc_member_order = "bysource"
+autodoc_typehints = "signature"
+autodoc_default_options = {"exclude-members": "__init__, __new__"}
+bibtex_bibfiles = ["references.bib"]
+bibtex_reference_style = "author_year"
+bibtex_default_style = "plain"
 
 # --- Execution: every page runs at build time; any error or stderr output fails the build ---
 LRSIM_SOURCE_DIGEST = lrsim_source_digest()

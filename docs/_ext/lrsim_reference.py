@@ -1,0 +1,146 @@
+"""Generate the Reference pages at build time so that they cannot go stale.
+
+* ``reference/api``: one section per public lrsim module (every ``lrsim.<name>`` whose name
+  does not start with an underscore), each rendered by ``automodule``.
+* ``reference/verification``: every check the project makes, read with :mod:`ast` from
+  ``tests/test_*.py`` (test names, docstrings and assertion expressions), from the pages'
+  code cells (their ``assert`` statements) and from lrsim's doctests (examples per object).
+
+The text is appended to the page's source in Sphinx's ``source-read`` event, so the pages are
+rebuilt whenever Sphinx re-reads them; conf.py keys re-reading on lrsim's source digest.
+"""
+
+from __future__ import annotations
+
+import ast
+import doctest
+import importlib
+import pkgutil
+import re
+from pathlib import Path
+from typing import Any
+
+import lrsim
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+TESTS = ROOT / "tests"
+CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+CHECK_WIDTH = 160
+
+
+def public_modules() -> list[str]:
+    """Every importable public module of lrsim, sorted."""
+    return sorted(
+        info.name
+        for info in pkgutil.iter_modules(lrsim.__path__, "lrsim.")
+        if not info.name.rsplit(".", 1)[1].startswith("_")
+    )
+
+
+def api_sections() -> str:
+    return "".join(
+        f"\n## `{name}`\n\n```{{automodule}} {name}\n:members:\n:show-inheritance:\n```\n"
+        for name in public_modules()
+    )
+
+
+def _code(text: str) -> str:
+    """Inline code that survives backticks and long expressions."""
+    text = " ".join(text.split())
+    if len(text) > CHECK_WIDTH:
+        text = text[: CHECK_WIDTH - 1] + "…"
+    return f"``{text}``" if "`" not in text else f"``` {text} ```"
+
+
+def _assertions(node: ast.AST) -> list[str]:
+    """The expressions a test body checks: ``assert`` tests and ``*assert*``/``raises`` calls."""
+    found = []
+    for child in ast.walk(node):
+        if isinstance(child, ast.Assert):
+            found.append(ast.unparse(child.test))
+        elif isinstance(child, ast.Call):
+            name = ast.unparse(child.func)
+            if "assert" in name.rsplit(".", 1)[-1] or name.endswith("raises"):
+                found.append(ast.unparse(child))
+    return found
+
+
+def _cell_source(cell: str) -> str:
+    """A code cell's Python: without its option block and IPython magics."""
+    lines = cell.splitlines()
+    if lines and lines[0].strip() == "---":
+        lines = lines[lines[1:].index("---") + 2 :] if "---" in lines[1:] else []
+    lines = [line for line in lines if not line.startswith((":", "%", "!"))]
+    return "\n".join(lines)
+
+
+def test_sections() -> str:
+    parts = ["\n## Tests\n\nRun by `nox -s tests`, grouped by test module.\n"]
+    for path in sorted(TESTS.glob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        doc = ast.get_docstring(tree) or ""
+        tests = [
+            node
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+        ]
+        parts.append(f"\n### `tests/{path.name}`\n\n{doc}\n\n")
+        for test in tests:
+            title = test.name.removeprefix("test_").replace("_", " ")
+            docstring = ast.get_docstring(test)
+            checks = "; ".join(_code(check) for check in _assertions(test)) or "(see the test)"
+            note = f" {docstring.splitlines()[0]}" if docstring else ""
+            parts.append(f"- **{title}**.{note} Checks: {checks}\n")
+    return "".join(parts)
+
+
+def page_sections() -> str:
+    parts = [
+        "\n## Build-time assertions in the pages\n\nA failing `assert` fails the build, so "
+        "every number these lines check is right on the published page.\n"
+    ]
+    for path in sorted(DOCS.rglob("*.md")):
+        source = path.read_text(encoding="utf-8")
+        checks: list[str] = []
+        for cell in CODE_CELL.findall(source):
+            try:
+                tree = ast.parse(_cell_source(cell))
+            except SyntaxError:
+                continue
+            checks += [ast.unparse(node.test) for node in ast.walk(tree) if isinstance(node, ast.Assert)]
+        if checks:
+            docname = path.relative_to(DOCS).with_suffix("").as_posix()
+            parts.append(f"\n### {{doc}}`/{docname}`\n\n")
+            parts += [f"- {_code(check)}\n" for check in checks]
+    return "".join(parts)
+
+
+def doctest_sections() -> str:
+    parts = [
+        "\n## Doctests in lrsim\n\nEvery `>>>` example in lrsim's docstrings runs under "
+        "`pytest --doctest-modules`; examples per documented object:\n\n"
+        "| module | object | examples |\n|---|---|---|\n"
+    ]
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    for name in public_modules():
+        module = importlib.import_module(name)
+        for test in sorted(finder.find(module), key=lambda t: t.name):
+            short = test.name.removeprefix(f"{name}.") if test.name != name else "(module)"
+            parts.append(f"| `{name}` | `{short}` | {len(test.examples)} |\n")
+    return "".join(parts)
+
+
+def add_generated_sections(app: Any, docname: str, source: list[str]) -> None:
+    if docname == "reference/api":
+        source[0] += api_sections()
+    elif docname == "reference/verification":
+        # Re-read this page whenever a test module or a page changes.
+        for path in [*TESTS.glob("test_*.py"), *DOCS.rglob("*.md")]:
+            app.env.note_dependency(str(path))
+        source[0] += page_sections() + test_sections() + doctest_sections()
+
+
+def setup(app: Any) -> dict[str, Any]:
+    app.connect("source-read", add_generated_sections)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
