@@ -113,7 +113,7 @@ def test_scalar_steps_give_floats_and_array_steps_give_arrays():
         (lambda: PiecewiseConstantDecay([20, 10], [1, 2, 3]), "strictly increasing"),
         (lambda: PiecewiseConstantDecay([10], [1, 2, 3]), "one more element than boundaries"),
         (lambda: ExponentialDecay(0.1, 10, 0.5)(-1), "step must be >= 0"),
-        (lambda: ExponentialDecay(0.1, 10, 0.5).per_epoch(0), "steps_per_epoch must be"),
+        (lambda: ExponentialDecay(0.1, 10, 0.5).per_epoch(0), "steps_per_epoch must be an integer"),
     ],
 )
 def test_bad_arguments_raise_value_errors_that_name_them(build, message):
@@ -126,3 +126,44 @@ def test_non_numeric_arguments_raise_type_errors():
         ExponentialDecay(0.1, decay_steps=True, decay_rate=0.5)
     with pytest.raises(TypeError, match="step"):
         CosineDecay(0.1, 10)("ten")
+
+
+def test_ensemble_scheduler_member_trains_as_a_single_model_with_learning_rate_scheduler():
+    from lrsim.callbacks import LearningRateScheduler, ReduceLROnPlateau
+    from lrsim.datasets import spirals
+    from lrsim.network import Dense, Sequential
+    from lrsim.optimizers import Adam
+    from lrsim.schedules import EnsembleScheduler
+    from lrsim.training import fit
+
+    data = spirals(n_samples=160, seed=0)
+    schedule = CosineDecay(0.05, decay_steps=16).per_epoch(steps_per_epoch=4)
+
+    def run(seed, optimizer, callbacks):
+        model = Sequential([Dense(8, "relu"), Dense(3, "softmax")], input_dim=2, seed=seed)
+        return fit(model, optimizer, data.x_train, data.y_train, epochs=5, seed=seed,
+                   validation_data=data.validation_data, callbacks=callbacks)  # fmt: skip
+
+    plateau = ReduceLROnPlateau(factor=0.5, patience=1, min_delta=10.0)  # never improves
+    together = run([0, 0], Adam([0.05, 0.05]), [EnsembleScheduler([schedule, None]), plateau])
+    alone = run(0, Adam(0.05), [LearningRateScheduler(schedule)])
+    rates = np.asarray(together.history["learning_rate"])
+    np.testing.assert_allclose(rates[:, 0], [schedule(epoch, 0.0) for epoch in range(5)])
+    np.testing.assert_allclose(
+        np.asarray(together.history["val_loss"])[:, 0], alone.history["val_loss"], rtol=1e-12
+    )
+    assert rates[-1, 1] < 0.05  # the unscheduled member followed the plateau callback
+
+
+def test_ensemble_scheduler_needs_one_schedule_per_member():
+    from types import SimpleNamespace
+
+    from lrsim.optimizers import SGD
+    from lrsim.schedules import EnsembleScheduler
+
+    scheduler = EnsembleScheduler([None])
+    scheduler.set_model(SimpleNamespace(optimizer=SGD([0.1, 0.2])))
+    with pytest.raises(ValueError, match="one entry per ensemble member"):
+        scheduler.on_epoch_begin(0)
+    with pytest.raises(TypeError, match="schedules must be"):
+        EnsembleScheduler([])

@@ -97,8 +97,10 @@ def test_sections() -> str:
 
 def page_sections() -> str:
     parts = [
-        "\n## Build-time assertions in the pages\n\nA failing `assert` fails the build, so "
-        "every number these lines check is right on the published page.\n"
+        (
+            "\n## Build-time assertions in the pages\n\nA failing `assert` fails the build, "
+            "so every number these lines check is right on the published page.\n"
+        )
     ]
     for path in sorted(DOCS.rglob("*.md")):
         source = path.read_text(encoding="utf-8")
@@ -108,7 +110,9 @@ def page_sections() -> str:
                 tree = ast.parse(_cell_source(cell))
             except SyntaxError:
                 continue
-            checks += [ast.unparse(node.test) for node in ast.walk(tree) if isinstance(node, ast.Assert)]
+            checks += [
+                ast.unparse(node.test) for node in ast.walk(tree) if isinstance(node, ast.Assert)
+            ]
         if checks:
             docname = path.relative_to(DOCS).with_suffix("").as_posix()
             parts.append(f"\n### {{doc}}`/{docname}`\n\n")
@@ -118,9 +122,11 @@ def page_sections() -> str:
 
 def doctest_sections() -> str:
     parts = [
-        "\n## Doctests in lrsim\n\nEvery `>>>` example in lrsim's docstrings runs under "
-        "`pytest --doctest-modules`; examples per documented object:\n\n"
-        "| module | object | examples |\n|---|---|---|\n"
+        (
+            "\n## Doctests in lrsim\n\nEvery `>>>` example in lrsim's docstrings runs under "
+            "`pytest --doctest-modules`; examples per documented object:\n\n"
+            "| module | object | examples |\n|---|---|---|\n"
+        )
     ]
     finder = doctest.DocTestFinder(exclude_empty=True)
     for name in public_modules():

@@ -17,7 +17,8 @@ Step decay is :class:`ExponentialDecay` with ``staircase=True`` (or
 :class:`PiecewiseConstantDecay`); linear warmup followed by cosine decay is :class:`CosineDecay`
 with ``warmup_target``; the plateau schedule is the callback
 :class:`lrsim.callbacks.ReduceLROnPlateau`, which reacts to the monitored loss instead of the
-step.
+step. :class:`EnsembleScheduler` runs several schedules at once, one per member of an ensemble,
+so that a comparison of schedules over seeds is one vectorised training run.
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_float_array
+from lrsim._validation import as_count, as_float_array
+from lrsim.callbacks import Callback, Logs
 
 __all__ = [
     "CosineDecay",
+    "EnsembleScheduler",
     "ExponentialDecay",
     "LearningRateSchedule",
     "PiecewiseConstantDecay",
@@ -102,10 +105,7 @@ class LearningRateSchedule(abc.ABC):
         >>> [by_epoch(epoch, 0.1) for epoch in range(3)]
         [0.1, 0.07071067811865477, 0.05]
         """
-        if isinstance(steps_per_epoch, bool) or not isinstance(steps_per_epoch, int):
-            raise TypeError(f"steps_per_epoch must be an int >= 1, got {steps_per_epoch!r}")
-        if steps_per_epoch < 1:
-            raise ValueError(f"steps_per_epoch must be an int >= 1, got {steps_per_epoch!r}")
+        steps_per_epoch = as_count(steps_per_epoch, "steps_per_epoch")
 
         def schedule(epoch: int, learning_rate: float) -> float:
             del learning_rate  # a step schedule does not depend on the current rate
@@ -274,3 +274,65 @@ class CosineDecay(LearningRateSchedule):
         warming = start + (peak - start) * fraction
         decaying = self._cosine(np.maximum(clipped - self.warmup_steps, 0.0), peak)
         return np.where(clipped < self.warmup_steps, warming, decaying)
+
+
+class EnsembleScheduler(Callback):
+    """A LearningRateScheduler whose schedule differs from one ensemble member to the next.
+
+    At the start of each epoch member k gets ``schedules[k](epoch, lr_k)``, as
+    :class:`lrsim.callbacks.LearningRateScheduler` would give a single model; a member whose
+    entry is ``None`` keeps its rate, so another callback (e.g. ReduceLROnPlateau, which acts
+    on every member at the end of an epoch) can drive it instead. Rates that such a callback
+    changes on scheduled members are overwritten at the next epoch start, as Keras's
+    scheduler overwrites them. At the end of each epoch it logs the rates the epoch used under
+    ``learning_rate``.
+
+    Parameters
+    ----------
+    schedules : sequence of callable or None
+        One per member: ``schedule(epoch, lr) -> float`` (e.g.
+        :meth:`LearningRateSchedule.per_epoch`) or ``None``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from lrsim.optimizers import Adam
+    >>> model = SimpleNamespace(optimizer=Adam([0.1, 0.1, 0.1]), stop_training=False)
+    >>> halving = ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5).per_epoch(1)
+    >>> scheduler = EnsembleScheduler([halving, None, lambda epoch, lr: 0.01])
+    >>> scheduler.set_model(model)
+    >>> for epoch in range(3):
+    ...     scheduler.on_epoch_begin(epoch)
+    >>> model.optimizer.learning_rate
+    array([0.025, 0.1  , 0.01 ])
+    """
+
+    def __init__(self, schedules: Sequence[Callable[[int, float], float] | None]) -> None:
+        super().__init__()
+        self.schedules = list(schedules)
+        if not self.schedules or not all(s is None or callable(s) for s in self.schedules):
+            raise TypeError(
+                "schedules must be a non-empty sequence of schedule(epoch, lr) callables or "
+                f"None, got {schedules!r}"
+            )
+        self._epoch_rates: NDArray[np.float64] | None = None
+
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
+        """Set each scheduled member's rate for ``epoch``."""
+        optimizer = self.model.optimizer
+        rates = np.array(optimizer.learning_rate, dtype=np.float64, ndmin=1)
+        if rates.shape != (len(self.schedules),):
+            raise ValueError(
+                f"schedules must have one entry per ensemble member ({rates.size}), "
+                f"got {len(self.schedules)}"
+            )
+        for member, schedule in enumerate(self.schedules):
+            if schedule is not None:
+                rates[member] = float(schedule(epoch, float(rates[member])))
+        optimizer.learning_rate = rates
+        self._epoch_rates = np.array(optimizer.learning_rate, dtype=np.float64, ndmin=1)
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        """Log the rates this epoch used as ``learning_rate``."""
+        if logs is not None and self._epoch_rates is not None:
+            logs["learning_rate"] = self._epoch_rates.copy()

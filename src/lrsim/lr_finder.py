@@ -1,0 +1,337 @@
+"""The learning-rate range test (Smith 2017; fastai's ``lr_find``) and its suggestion rules.
+
+The test trains for a fixed number of mini-batch steps while the learning rate grows
+exponentially from ``start_learning_rate`` to ``end_learning_rate``, and records each batch's
+loss (computed before that batch's update, as Keras does). It smooths the losses with an
+exponential moving average with bias correction, as fastai's ``AvgSmoothLoss`` does::
+
+    average_k = smoothing * average_{k-1} + (1 - smoothing) * loss_k
+    smoothed_k = average_k / (1 - smoothing ** (k + 1))
+
+and stops a run once its smoothed loss exceeds ``divergence_factor`` times the lowest
+smoothed loss so far (fastai: 4) or stops being finite. The model's weights are restored at
+the end, so the test can be followed by real training.
+
+An ensemble model (built with K seeds) runs K range tests at once, one per member, all on the
+same sequence of batches; each member stops on its own.
+
+The three suggestion rules are fastai's (``fastai/callback/schedule.py``), applied to the
+smoothed losses with the first ``steps // 10`` and the last 5 recorded steps dropped:
+:meth:`RangeTest.suggest_steepest` (``steep``), :meth:`RangeTest.suggest_minimum`
+(``minimum``: the loss-minimising rate divided by 10) and :meth:`RangeTest.suggest_valley`
+(``valley``, fastai's default).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from lrsim._validation import as_count, as_features, as_float_array, as_one_hot
+from lrsim.network import Sequential
+from lrsim.optimizers import Optimizer
+
+__all__ = ["RangeTest", "lr_range_test"]
+
+FloatArray = NDArray[np.float64]
+
+SKIP_END = 5
+"""Recorded steps fastai's suggestions drop at the end of a run."""
+
+
+@dataclass(frozen=True)
+class RangeTest:
+    """The record of a learning-rate range test.
+
+    Attributes
+    ----------
+    learning_rates : numpy.ndarray
+        (steps,): the rate planned for each step, geometric from start to end.
+    losses : numpy.ndarray
+        (steps, K) raw batch losses, NaN after a member stopped.
+    smoothed_losses : numpy.ndarray
+        (steps, K) bias-corrected moving averages of ``losses``, NaN after a member stopped.
+    stop_steps : numpy.ndarray
+        (K,) ints: the last step each member ran (``steps - 1`` if it completed).
+    stop_reasons : tuple of str
+        Per member: ``"diverged"`` (smoothed loss above ``divergence_factor`` × its minimum),
+        ``"non-finite"`` (smoothed loss NaN or infinite) or ``"completed"``.
+    """
+
+    learning_rates: FloatArray
+    losses: FloatArray
+    smoothed_losses: FloatArray
+    stop_steps: NDArray[np.intp]
+    stop_reasons: tuple[str, ...]
+
+    def _windows(self) -> list[tuple[FloatArray, FloatArray]]:
+        """Per member: (rates, smoothed losses) the suggestion rules look at."""
+        skip_start = len(self.learning_rates) // 10
+        windows = []
+        for member, stop in enumerate(self.stop_steps):
+            end = max(int(stop) + 1 - SKIP_END, skip_start + 2)
+            losses = self.smoothed_losses[skip_start:end, member]
+            finite = np.isfinite(losses)
+            # fastai cuts the window at the first NaN; a member that stopped for a non-finite
+            # loss already ends before it.
+            cut = int(np.argmin(finite)) if not finite.all() else losses.size
+            windows.append((self.learning_rates[skip_start : skip_start + cut], losses[:cut]))
+        return windows
+
+    def suggest_steepest(self) -> FloatArray:
+        """Return, per member, the rate where the smoothed loss falls fastest against log(lr).
+
+        fastai's ``steep``: the forward difference ``(l[i+1] - l[i]) / (log lr[i+1] - log
+        lr[i])`` is most negative at i; the suggestion is ``lr[i]``.
+
+        Examples
+        --------
+        >>> rates = np.geomspace(1e-4, 1, 41)
+        >>> drop = RangeTest.from_losses(rates, 2 - np.tanh(3 * (np.log10(rates) + 2)),
+        ...                              smoothing=0.0)
+        >>> drop.suggest_steepest().round(6)
+        array([0.01])
+        """
+        suggestions = []
+        for rates, losses in self._windows():
+            slopes = np.diff(losses) / np.diff(np.log(rates))
+            suggestions.append(rates[int(np.argmin(slopes))] if slopes.size else np.nan)
+        return np.asarray(suggestions, dtype=np.float64)
+
+    def suggest_minimum(self) -> FloatArray:
+        """Return, per member, a tenth of the rate with the lowest smoothed loss (``minimum``).
+
+        Examples
+        --------
+        >>> rates = np.geomspace(1e-4, 1, 41)
+        >>> bowl = RangeTest.from_losses(rates, 1 + (np.log10(rates) + 2) ** 2, smoothing=0.0)
+        >>> bowl.suggest_minimum().round(6)
+        array([0.001])
+        """
+        return np.asarray(
+            [rates[int(np.argmin(losses))] / 10 for rates, losses in self._windows()],
+            dtype=np.float64,
+        )
+
+    def suggest_valley(self) -> FloatArray:
+        """Return, per member, fastai's ``valley`` rate (its default suggestion).
+
+        Take the longest strictly decreasing subsequence of the smoothed losses; from the
+        index just before it starts, go a third plus a sixth of the way along it (the
+        "steep part of the valley", about 2/3 down).
+
+        Examples
+        --------
+        >>> rates = np.geomspace(1e-4, 1, 41)
+        >>> drop = RangeTest.from_losses(rates, 2 - np.tanh(3 * (np.log10(rates) + 2)),
+        ...                              smoothing=0.0)
+        >>> drop.suggest_valley().round(4)
+        array([0.0063])
+        """
+        suggestions = []
+        for rates, losses in self._windows():
+            count = losses.size
+            lengths = np.ones(count, dtype=np.intp)
+            for i in range(1, count):
+                longer = losses[:i] > losses[i]
+                if longer.any():
+                    lengths[i] = int(lengths[:i][longer].max()) + 1
+            end = int(np.argmax(lengths))  # first index with the longest run, as fastai
+            # fastai starts from index 0 and moves only on a run longer than 1.
+            start = end - int(lengths[end]) if end > 0 else 0
+            third = (end - start) / 3
+            suggestions.append(rates[start + int(third) + int(third / 2)])
+        return np.asarray(suggestions, dtype=np.float64)
+
+    @classmethod
+    def from_losses(
+        cls,
+        learning_rates: ArrayLike,
+        losses: ArrayLike,
+        *,
+        smoothing: float = 0.98,
+        divergence_factor: float = 4.0,
+    ) -> RangeTest:
+        """Build a record from losses measured elsewhere (one column per run), then stop rules.
+
+        Parameters
+        ----------
+        learning_rates : array_like
+            (steps,) rates, positive.
+        losses : array_like
+            (steps,) or (steps, K) raw losses; non-finite values are allowed.
+        smoothing, divergence_factor : float
+            As in :func:`lr_range_test`.
+
+        Examples
+        --------
+        >>> result = RangeTest.from_losses([1e-3, 1e-2, 1e-1, 1.0], [1.0, 0.5, 8.0, 100.0],
+        ...                                smoothing=0.0)
+        >>> result.stop_steps, result.stop_reasons
+        (array([2]), ('diverged',))
+        """
+        rates = as_float_array(learning_rates, "learning_rates", positive=True)
+        raw = np.asarray(losses, dtype=np.float64)
+        raw = raw[:, None] if raw.ndim == 1 else raw
+        if rates.ndim != 1 or raw.shape[0] != rates.size or raw.ndim != 2:
+            raise ValueError(
+                f"losses must have shape (steps,) or (steps, K) with steps = {rates.size}, "
+                f"got {np.shape(losses)}"
+            )
+        tracker = _Smoother(raw.shape[1], smoothing, divergence_factor)
+        for step, loss in enumerate(raw):
+            tracker.update(step, loss)
+            if tracker.stopped.all():
+                break
+        return tracker.result(rates, raw)
+
+
+class _Smoother:
+    """The moving average, its running minimum and the stop rule, per member."""
+
+    def __init__(self, members: int, smoothing: float, divergence_factor: float) -> None:
+        self.smoothing = float(as_float_array(smoothing, "smoothing"))
+        if not 0.0 <= self.smoothing < 1.0:
+            raise ValueError(f"smoothing must be in [0, 1), got {smoothing!r}")
+        self.factor = float(as_float_array(divergence_factor, "divergence_factor"))
+        if self.factor <= 1.0:
+            raise ValueError(f"divergence_factor must be > 1, got {divergence_factor!r}")
+        self.average = np.zeros(members)
+        self.best = np.full(members, np.inf)
+        self.stopped = np.zeros(members, dtype=bool)
+        self.stop_steps = np.zeros(members, dtype=np.intp)
+        self.reasons = ["completed"] * members
+        self.smoothed: list[FloatArray] = []
+
+    def update(self, step: int, loss: FloatArray) -> None:
+        with np.errstate(all="ignore"):
+            self.average = self.smoothing * self.average + (1 - self.smoothing) * loss
+            smoothed = self.average / (1 - self.smoothing ** (step + 1))
+            running = ~self.stopped
+            self.smoothed.append(np.where(running, smoothed, np.nan))
+            self.best = np.where(running, np.fmin(self.best, smoothed), self.best)
+            non_finite = running & ~np.isfinite(smoothed)
+            diverged = running & ~non_finite & (smoothed > self.factor * self.best)
+        for member in np.flatnonzero(non_finite | diverged):
+            self.reasons[member] = "non-finite" if non_finite[member] else "diverged"
+        self.stop_steps[running] = step
+        self.stopped |= non_finite | diverged
+
+    def result(self, rates: FloatArray, raw: FloatArray) -> RangeTest:
+        steps = len(rates)
+        after_stop = np.arange(steps)[:, None] > self.stop_steps[None, :]
+        losses = np.where(after_stop, np.nan, raw.astype(np.float64))
+        smoothed = np.full_like(losses, np.nan)
+        smoothed[: len(self.smoothed)] = self.smoothed
+        return RangeTest(
+            learning_rates=rates,
+            losses=losses,
+            smoothed_losses=smoothed,
+            stop_steps=self.stop_steps.copy(),
+            stop_reasons=tuple(self.reasons),
+        )
+
+
+def lr_range_test(
+    model: Sequential,
+    optimizer: Optimizer[Any],
+    x: ArrayLike,
+    y: ArrayLike,
+    *,
+    start_learning_rate: float = 1e-7,
+    end_learning_rate: float = 10.0,
+    steps: int = 100,
+    batch_size: int = 32,
+    smoothing: float = 0.98,
+    divergence_factor: float = 4.0,
+    seed: int | np.random.Generator | None = None,
+) -> RangeTest:
+    """Run the learning-rate range test on ``model`` with ``optimizer``; restore the weights.
+
+    Step k (0-based) uses the rate ``start * (end / start) ** (k / (steps - 1))`` on the k-th
+    mini-batch of a sequence of epochs, each a fresh shuffle of the training set drawn from
+    ``seed`` (the last, partial batch of an epoch included, as in Keras's ``fit``).
+
+    Parameters
+    ----------
+    model : Sequential
+        One model, or an ensemble whose K members run K tests at once.
+    optimizer : Optimizer
+        A fresh optimizer of the model's dtype (its state is advanced by the test); for an
+        ensemble, one with K learning rates (their values are overwritten).
+    x, y : array_like
+        Training features (samples, input_dim) and one-hot labels (samples, classes).
+    start_learning_rate, end_learning_rate : float
+        0 < start < end (fastai: 1e-7 and 10).
+    steps : int, default 100
+        Number of mini-batch steps, >= 10 (fastai's ``num_it``).
+    batch_size : int, default 32
+        >= 1.
+    smoothing : float, default 0.98
+        Weight of the past in the moving average, in [0, 1) (fastai's ``beta``).
+    divergence_factor : float, default 4
+        > 1: a run stops once its smoothed loss exceeds this multiple of its minimum.
+    seed : int, Generator or None
+        Seeds the batch order.
+
+    Returns
+    -------
+    RangeTest
+
+    Examples
+    --------
+    >>> from lrsim.datasets import spirals
+    >>> from lrsim.network import Dense, Sequential
+    >>> from lrsim.optimizers import SGD
+    >>> data = spirals(n_samples=300, seed=0)
+    >>> model = Sequential([Dense(16, "relu"), Dense(3, "softmax")], input_dim=2, seed=[0, 1])
+    >>> result = lr_range_test(model, SGD([0.1, 0.1]), data.x_train, data.y_train,
+    ...                        start_learning_rate=1e-3, end_learning_rate=1e3, seed=0)
+    >>> result.losses.shape[1], result.stop_reasons
+    (2, ('diverged', 'diverged'))
+    >>> bool(np.all(result.learning_rates[result.stop_steps] > 1.0))
+    True
+    """
+    start = float(as_float_array(start_learning_rate, "start_learning_rate", positive=True))
+    end = float(as_float_array(end_learning_rate, "end_learning_rate", positive=True))
+    if not end > start:
+        raise ValueError(
+            f"end_learning_rate must be > start_learning_rate ({start!r}), got {end!r}"
+        )
+    steps = as_count(steps, "steps", minimum=10)
+    batch_size = as_count(batch_size, "batch_size")
+    features = as_features(x, "x", model.input_dim)
+    targets = as_one_hot(y, "y", len(features), model.layers[-1].units)
+    members = model.ensemble_size or 1
+    tracker = _Smoother(members, smoothing, divergence_factor)
+    rates = start * (end / start) ** (np.arange(steps) / (steps - 1))
+    rng = np.random.default_rng(seed)
+    samples = len(features)
+    batches_per_epoch = math.ceil(samples / batch_size)
+
+    initial = model.get_weights()
+    weights = model.get_weights()
+    raw = np.full((steps, members), np.nan)
+    order = rng.permutation(samples)
+    with np.errstate(all="ignore"):
+        for step in range(steps):
+            batch = step % batches_per_epoch
+            if batch == 0 and step > 0:
+                order = rng.permutation(samples)
+            chosen = order[batch * batch_size : (batch + 1) * batch_size]
+            loss, grads = model.loss_and_gradients(features[chosen], targets[chosen])
+            raw[step] = loss
+            tracker.update(step, np.atleast_1d(np.asarray(loss, dtype=np.float64)))
+            if tracker.stopped.all():
+                break
+            # A stopped member gets rate 0: its weights stay as they were when it stopped.
+            rate = np.where(tracker.stopped, 0.0, rates[step])
+            optimizer.learning_rate = rate if model.ensemble_size else float(rate[0])
+            optimizer.apply(grads, weights)
+            model.set_weights(weights)
+    model.set_weights(initial)
+    return tracker.result(rates, raw)
