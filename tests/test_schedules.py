@@ -167,3 +167,25 @@ def test_ensemble_scheduler_needs_one_schedule_per_member():
         scheduler.on_epoch_begin(0)
     with pytest.raises(TypeError, match="schedules must be"):
         EnsembleScheduler([])
+
+
+def test_ensemble_scheduler_applies_a_schedule_object_before_every_batch():
+    from lrsim.datasets import spirals
+    from lrsim.network import Dense, Sequential
+    from lrsim.optimizers import SGD
+    from lrsim.schedules import EnsembleScheduler
+    from lrsim.training import fit
+
+    data = spirals(n_samples=100, seed=0)  # 80 training samples: 3 batches of 32 per epoch
+    schedule = CosineDecay(0.0, decay_steps=6, warmup_target=0.1, warmup_steps=3)
+    model = Sequential([Dense(3, "softmax")], input_dim=2, seed=[0, 1])
+    optimizer = SGD([0.5, 0.5])
+    history = fit(
+        model, optimizer, data.x_train, data.y_train, epochs=3, seed=0,
+        callbacks=[EnsembleScheduler([schedule, None])],
+    )  # fmt: skip
+    logged = np.asarray(history.history["learning_rate"])
+    np.testing.assert_allclose(logged[:, 0], schedule([0, 3, 6]))
+    np.testing.assert_allclose(logged[:, 1], 0.5)
+    assert optimizer.iterations == 9
+    assert optimizer.learning_rate[0] == schedule(8)

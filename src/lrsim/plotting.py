@@ -24,6 +24,7 @@ __all__ = [
     "plot_abs_iterates",
     "plot_contour_path",
     "plot_parabola_path",
+    "plot_seed_band",
     "use_book_style",
 ]
 
@@ -253,4 +254,52 @@ def plot_contour_path(
     ax.set_ylim(x2_min, x2_max)
     ax.set_xlabel("x₁")
     ax.set_ylabel("x₂")
+    return ax
+
+
+def plot_seed_band(
+    ax: Axes,
+    x: ArrayLike,
+    runs: ArrayLike,
+    *,
+    color: str = OKABE_ITO["blue"],
+    label: str | None = None,
+) -> Axes:
+    """Plot the median over seeds as a line and the range from min to max as a band.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    x : array_like
+        (n,) positions, e.g. epochs.
+    runs : array_like
+        (n, K) values, one column per seed; NaN (a stopped run) is left out.
+    color : str
+        Colour of line and band.
+    label : str, optional
+        Legend label of the median line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = plot_seed_band(ax, [1, 2, 3], [[1.0, 2.0], [0.5, 1.5], [0.2, 0.4]])
+    >>> ax.lines[0].get_ydata().tolist()
+    [1.5, 1.0, 0.30000000000000004]
+    >>> plt.close(fig)
+    """
+    values = np.asarray(runs, dtype=np.float64)
+    positions = np.asarray(x, dtype=np.float64)
+    shown = ~np.all(np.isnan(values), axis=1)
+    values, positions = values[shown], positions[shown]
+    ax.fill_between(
+        positions, np.nanmin(values, axis=1), np.nanmax(values, axis=1), color=color, alpha=0.2,
+        linewidth=0,
+    )  # fmt: skip
+    ax.plot(positions, np.nanmedian(values, axis=1), color=color, label=label)
     return ax
