@@ -54,11 +54,11 @@ class Regime(enum.Enum):
     ONE_STEP = "one step"
     """ηL = 1 (r = 0): the first step lands exactly on the minimum."""
     OSCILLATING = "oscillating, converges"
-    """1 < ηL < 2 (−1 < r < 0): the sign flips every step while |x| shrinks."""
+    """1 < ηL < 2 (−1 < r < 0): the sign flips every step while ``|x|`` shrinks."""
     PERIOD_TWO = "period two"
     """ηL = 2 (r = −1): x, −x, x, … forever; the loss never changes."""
     DIVERGENT = "divergent"
-    """ηL > 2 (r < −1): the sign flips and |x| grows by |r| every step."""
+    """ηL > 2 (r < −1): the sign flips and ``|x|`` grows by ``|r|`` every step."""
 
     @property
     def converges(self) -> bool:
@@ -283,9 +283,9 @@ def iterate(
 def steps_to_tolerance(
     eta: ArrayLike, x0: ArrayLike = -1.0, tol: float = 1e-6, curvature: float = SEED_CURVATURE
 ) -> Any:
-    """Return the fewest steps k with |x_k| ≤ ``tol``, or ``inf`` if it never happens.
+    """Return the fewest steps k with ``|x_k| ≤ tol``, or ``inf`` if it never happens.
 
-    Computed from the closed form |x_k| = |1 − ηL|^k·|x_0| and checked at the boundary, so
+    Computed from the closed form ``|x_k| = |1 − ηL|^k·|x_0|`` and checked at the boundary, so
     it agrees with counting the iterates of :func:`iterate` in float64.
 
     Parameters
@@ -293,14 +293,14 @@ def steps_to_tolerance(
     eta, x0 : float or array_like
         Learning rate(s) and starting point(s); they broadcast together.
     tol : float, default 1e-6
-        Tolerance on |x|, > 0.
+        Tolerance on ``|x|``, > 0.
     curvature : float, default 2
         L > 0.
 
     Returns
     -------
     float or numpy.ndarray
-        Whole numbers as floats, ``inf`` where |1 − ηL| ≥ 1 and |x_0| > tol.
+        Whole numbers as floats, ``inf`` where ``|1 − ηL| ≥ 1`` and ``|x_0| > tol``.
 
     Examples
     --------
@@ -344,10 +344,10 @@ class Overflow:
         ``max_steps``.
     predicted_loss_inf_step, predicted_x_inf_step : int or None
         The same two steps predicted from the closed form in log space: the loss overflows
-        when (L/2)|x_k|² first exceeds the largest finite value; x overflows at the first step
-        whose product η·L·|x_{k-1}| or whose result |1 − ηL|·|x_{k−1}| exceeds it. ``None``
-        when |1 − ηL| ≤ 1 (no growth). Measured and predicted agree exactly unless the run
-        is so slow (|1 − ηL| within about 1e-3 of 1) that thousands of roundings add up to
+        when ``(L/2)|x_k|²`` first exceeds the largest finite value; x overflows at the first step
+        whose product ``η·L·|x_{k-1}|`` or whose result ``|1 − ηL|·|x_{k−1}|`` exceeds it. ``None``
+        when ``|1 − ηL| ≤ 1`` (no growth). Measured and predicted agree exactly unless the run
+        is so slow (``|1 − ηL|`` within about 1e-3 of 1) that thousands of roundings add up to
         more than one step's growth.
     max_steps : int
         How many steps were run.

@@ -173,7 +173,7 @@ def plot_abs_iterates(
     color: str = OKABE_ITO["blue"],
     label: str | None = None,
 ) -> Axes:
-    """Plot |x_k| against step k on a log axis, where geometric growth or decay is a line.
+    """Plot ``|x_k|`` against step k on a log axis, where geometric growth or decay is a line.
 
     Zeros and non-finite values are left out (a log axis cannot show them).
 
