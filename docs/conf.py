@@ -91,6 +91,9 @@ napoleon_use_rtype = False
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
 autodoc_default_options = {"exclude-members": "__init__, __new__"}
+# The module index adds a page of '-'/'+' toggle icons without alt text and nothing the
+# API page's contents list does not already give.
+html_domain_indices = False
 bibtex_bibfiles = ["references.bib"]
 bibtex_reference_style = "author_year"
 bibtex_default_style = "plain"
