@@ -18,6 +18,10 @@ Pure NumPy, typed, deterministic. Submodules:
     ``fit``: Keras's training loop for one model or a vectorised ensemble; divergence records.
 ``lrsim.datasets``
     Deterministic synthetic classification data (noisy spirals, Gaussian blobs), one-hot labels.
+``lrsim.schedules``
+    Keras's learning-rate schedules (exponential/step, piecewise constant, cosine with warmup).
+``lrsim.lr_finder``
+    The learning-rate range test (Smith; fastai's ``lr_find``) and its suggestion rules.
 ``lrsim.plotting``
     The book's figure style (the only module that imports matplotlib).
 """
