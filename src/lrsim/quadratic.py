@@ -7,8 +7,8 @@ On f(w) = ½·wᵀAw, with A symmetric positive semi-definite, one step of gradi
 Write A = QΛQᵀ with orthonormal eigenvectors q_i and eigenvalues λ_i. The coordinates
 c_i = q_iᵀw do not mix: c_i' = (1 − ηλ_i)·c_i. So each eigendirection is its own parabola
 (:mod:`lrsim.parabola` with L = λ_i), the run converges exactly when every factor has
-|1 − ηλ_i| < 1, that is 0 < η < 2/λ_max, and the distance to the minimum shrinks per step by at
-worst max_i |1 − ηλ_i| (:func:`convergence_rate`). That worst factor is smallest at
+``|1 − ηλ_i| < 1``, that is 0 < η < 2/λ_max, and the distance to the minimum shrinks per step by at
+worst ``max_i |1 − ηλ_i|`` (:func:`convergence_rate`). That worst factor is smallest at
 η = 2/(λ_min + λ_max), where it equals (κ − 1)/(κ + 1) with κ = λ_max/λ_min.
 
 :class:`LeastSquares` is a concrete quadratic built from a seed: the same data with a summed
@@ -171,10 +171,10 @@ def contraction_factors(hessian: ArrayLike, eta: ArrayLike) -> Any:
 
 
 def convergence_rate(hessian: ArrayLike, eta: ArrayLike) -> Any:
-    """Return max_i |1 − ηλ_i|, the worst per-step factor on the distance to the minimum.
+    """Return ``max_i |1 − ηλ_i|``, the worst per-step factor on the distance to the minimum.
 
     Below 1 gradient descent converges from every start; above 1 it diverges from almost
-    every start. Only λ_min and λ_max matter, because |1 − ηλ| is convex in λ.
+    every start. Only λ_min and λ_max matter, because ``|1 − ηλ|`` is convex in λ.
 
     Examples
     --------
@@ -428,11 +428,11 @@ def least_squares(
 
 
 def quartic_basin_radius(eta: ArrayLike) -> Any:
-    """Return sqrt(2/η): gradient descent on x⁴/4 converges exactly when |x_0| < sqrt(2/η).
+    """Return sqrt(2/η): gradient descent on x⁴/4 converges exactly when ``|x_0| < sqrt(2/η)``.
 
-    One step is x' = x − ηx³ = x·(1 − ηx²), so |x'| < |x| iff |1 − ηx²| < 1 iff ηx² < 2.
-    Inside the interval |x| shrinks at every step and stays inside; on its edge
-    x' = −x (a period-2 orbit); outside, |x| grows and ηx² grows with it.
+    One step is x' = x − ηx³ = x·(1 − ηx²), so ``|x'| < |x|`` iff ``|1 − ηx²| < 1`` iff ηx² < 2.
+    Inside the interval ``|x|`` shrinks at every step and stays inside; on its edge
+    x' = −x (a period-2 orbit); outside, ``|x|`` grows and ηx² grows with it.
 
     Parameters
     ----------
@@ -469,7 +469,7 @@ def quartic_iterate(eta: ArrayLike, x0: ArrayLike, steps: int) -> FloatArray:
     >>> quartic_iterate(0.5, 1.0, steps=2)
     array([1.    , 0.5   , 0.4375])
 
-    On the edge of the basin, |x_0| = sqrt(2/η) = 2, the run flips forever; just outside,
+    On the edge of the basin, ``|x_0| = sqrt(2/η) = 2``, the run flips forever; just outside,
     it runs away:
 
     >>> quartic_iterate(0.5, [2.0, 2.1], steps=2).round(3)

@@ -18,7 +18,7 @@ whole matrix column by column, for checking on small problems.
 A ReLU network's gradient jumps where a unit switches on or off. A central difference that
 straddles such a switch is wrong by (jump)/(2h), so the default step is small (1e-7 relative to
 the size of w): a switch then falls inside the step rarely, while rounding in float64 still
-costs only about 1e-16·|∇f|/h ≈ 1e-9.
+costs only about ``1e-16·|∇f|/h`` ≈ 1e-9.
 
 :func:`full_batch_descent` trains a model with plain gradient descent on the whole training set
 and records the loss and the sharpness as it goes: the measurement behind the edge of
