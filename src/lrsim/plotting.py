@@ -18,9 +18,11 @@ from lrsim.parabola import SEED_CURVATURE, loss
 
 __all__ = [
     "BOOK_STYLE",
+    "LEARNING_RATE_COLORS",
     "OKABE_ITO",
     "SEED_COLORS",
     "eta_color",
+    "learning_rate_color",
     "plot_abs_iterates",
     "plot_contour_path",
     "plot_parabola_path",
@@ -303,3 +305,31 @@ def plot_seed_band(
     )  # fmt: skip
     ax.plot(positions, np.nanmedian(values, axis=1), color=color, label=label)
     return ax
+
+
+LEARNING_RATE_COLORS = {
+    1e-5: "#999999",
+    1e-4: OKABE_ITO["sky"],
+    1e-3: OKABE_ITO["blue"],
+    1e-2: OKABE_ITO["green"],
+    1e-1: OKABE_ITO["purple"],
+    1.0: OKABE_ITO["orange"],
+    1.2: OKABE_ITO["vermillion"],
+}
+"""Colour of each learning rate in Part III (1 and 1.2 keep their Part I colours)."""
+
+
+def learning_rate_color(learning_rate: float) -> str:
+    """Return Part III's colour for ``learning_rate`` (dark grey for others).
+
+    Examples
+    --------
+    >>> learning_rate_color(1e-3)
+    '#0072B2'
+    >>> learning_rate_color(1.0) == eta_color(1.0)
+    True
+    """
+    for rate, color in LEARNING_RATE_COLORS.items():
+        if np.isclose(learning_rate, rate, rtol=1e-9, atol=0):
+            return color
+    return "#555555"

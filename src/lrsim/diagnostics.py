@@ -1,0 +1,263 @@
+"""Read a training run the way the case studies do: what died, what saturated, when the LR fell.
+
+* :func:`dead_relu_fraction` and :func:`clipped_fraction` look inside a trained
+  :class:`lrsim.network.Sequential` (one model or an ensemble) for the two ways a too-high
+  learning rate breaks a small softmax classifier without producing NaN: ReLU units that no
+  input switches on any more, and samples whose true-class probability sits at Keras's
+  1e-7 clip, where the loss is the ceiling -log(1e-7) = 16.118 and the gradient is zero.
+* :func:`epochs_to_reach` and :func:`learning_rate_cuts` summarise ``History`` arrays.
+* :func:`keras_plateau_schedule` drives lrsim's real :class:`~lrsim.callbacks.ReduceLROnPlateau`
+  through a scripted sequence of monitored values; :func:`torch_plateau_schedule` is a small
+  reference implementation of *PyTorch's* ``ReduceLROnPlateau`` rule, for comparison only.
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from lrsim._validation import as_float_array, as_real, as_step_count
+from lrsim.callbacks import ReduceLROnPlateau
+from lrsim.network import Sequential
+from lrsim.optimizers import SGD
+
+__all__ = [
+    "LOSS_CEILING",
+    "clipped_fraction",
+    "dead_relu_fraction",
+    "epochs_to_reach",
+    "keras_plateau_schedule",
+    "learning_rate_cuts",
+    "torch_plateau_schedule",
+]
+
+LOSS_CEILING = -math.log(1e-7)
+"""Largest per-sample categorical cross-entropy Keras reports: probabilities are clipped to 1e-7."""
+
+
+def _unwrap(values: NDArray[Any]) -> Any:
+    return values.item() if values.ndim == 0 else values
+
+
+def dead_relu_fraction(model: Sequential, x: ArrayLike) -> Any:
+    """Return the fraction of hidden ReLU units that output 0 for every sample of ``x``.
+
+    A dead unit passes no gradient to its weights, so no later step can revive it.
+
+    Parameters
+    ----------
+    model : Sequential
+        One model or an ensemble.
+    x : array_like
+        Inputs, (samples, input_dim).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float, or one fraction per ensemble member; non-finite weights count as dead.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lrsim.network import Dense, Sequential
+    >>> model = Sequential([Dense(4, "relu"), Dense(2, "softmax")], input_dim=1, seed=0)
+    >>> weights = model.get_weights()
+    >>> weights[0][:] = [[1.0, -1.0, 1.0, -1.0]]
+    >>> weights[1][:] = [0.0, 0.0, -5.0, -5.0]  # units 2 and 3 need x > 5 or x < -5
+    >>> model.set_weights(weights)
+    >>> dead_relu_fraction(model, np.linspace(-1, 1, 11)[:, None])
+    0.5
+    """
+    weights = model.get_weights()
+    ensemble = model.ensemble_size is not None
+    inputs = np.asarray(x, dtype=np.float64)
+    activations = inputs[None] if ensemble else inputs
+    dead = []
+    with np.errstate(all="ignore"):
+        for index, layer in enumerate(model.layers[:-1]):
+            kernel, bias = weights[2 * index], weights[2 * index + 1]
+            values = activations @ kernel + (bias[:, None, :] if ensemble else bias)
+            alive = (values > 0).any(axis=-2)
+            if layer.activation == "relu":
+                dead.append(~alive)
+            activations = np.maximum(values, 0) if layer.activation == "relu" else values
+    if not dead:
+        raise ValueError("model must have at least one hidden ReLU layer")
+    return _unwrap(np.concatenate(dead, axis=-1).mean(axis=-1))
+
+
+def clipped_fraction(model: Sequential, x: ArrayLike, y: ArrayLike) -> Any:
+    """Return the fraction of samples whose true-class probability is at Keras's 1e-7 clip.
+
+    Each such sample contributes the ceiling :data:`LOSS_CEILING` (16.118) to the loss and
+    nothing to the gradient.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lrsim.network import Dense, Sequential
+    >>> model = Sequential([Dense(2, "softmax")], input_dim=1, seed=0)
+    >>> model.set_weights([np.array([[40.0, -40.0]]), np.zeros(2)])
+    >>> clipped_fraction(model, [[1.0], [1.0], [0.0]], np.eye(2)[[1, 0, 1]])
+    0.3333333333333333
+    """
+    probabilities = np.asarray(model.predict(x), dtype=np.float64)
+    targets = np.asarray(y, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        normalised = probabilities / probabilities.sum(axis=-1, keepdims=True)
+        true_class = (normalised * targets).sum(axis=-1)
+        floor = float(np.asarray(1e-7, dtype=probabilities.dtype))
+        return _unwrap(np.mean(~(true_class > floor), axis=-1))
+
+
+def epochs_to_reach(values: ArrayLike, target: float, *, mode: Literal["max", "min"] = "max") -> Any:
+    """Return, per run, how many epochs it took to first reach ``target`` (-1 if never).
+
+    Parameters
+    ----------
+    values : array_like
+        (epochs,) or (epochs, K): a History entry such as ``val_accuracy``; NaN never counts.
+    target : float
+        The level to reach.
+    mode : {"max", "min"}
+        Reach means ``>= target`` ("max", accuracies) or ``<= target`` ("min", losses).
+
+    Examples
+    --------
+    >>> epochs_to_reach([0.3, 0.6, 0.9, 0.8], 0.85)
+    3
+    >>> epochs_to_reach([[0.5, 0.9], [0.95, 0.7]], 0.9).tolist()
+    [2, 1]
+    """
+    array = np.asarray(values, dtype=np.float64)
+    goal = as_real(target, "target")
+    if mode not in ("max", "min"):
+        raise ValueError(f"mode must be 'max' or 'min', got {mode!r}")
+    with np.errstate(invalid="ignore"):
+        reached = array >= goal if mode == "max" else array <= goal
+    first = np.where(reached.any(axis=0), reached.argmax(axis=0) + 1, -1)
+    return _unwrap(first)
+
+
+def learning_rate_cuts(learning_rates: ArrayLike) -> list[NDArray[np.int64]]:
+    """Return, per run, the 0-based epochs at whose end the learning rate was lowered.
+
+    ``history["learning_rate"]`` logs the rate *used* in each epoch, so a cut at the end of
+    epoch e shows as a drop between entries e and e + 1; the epoch returned is e, the one
+    whose monitored value triggered the cut.
+
+    Examples
+    --------
+    >>> [cuts.tolist() for cuts in learning_rate_cuts([1e-3, 1e-3, 1e-4, 1e-4, 1e-5])]
+    [[1, 3]]
+    >>> [cuts.tolist() for cuts in learning_rate_cuts([[1.0, 1.0], [0.1, 1.0]])]
+    [[0], []]
+    """
+    array = np.asarray(learning_rates, dtype=np.float64)
+    columns = array[:, None] if array.ndim == 1 else array
+    with np.errstate(invalid="ignore"):
+        dropped = columns[1:] < columns[:-1]
+    return [np.flatnonzero(dropped[:, k]) for k in range(columns.shape[1])]
+
+
+def keras_plateau_schedule(
+    monitor_values: ArrayLike, learning_rate: float = 1e-3, **plateau_kwargs: Any
+) -> NDArray[np.float64]:
+    """Run lrsim's Keras :class:`~lrsim.callbacks.ReduceLROnPlateau` on scripted values.
+
+    Epoch e "reports" ``monitor_values[e]`` as ``val_loss`` at its end; the returned array is
+    the learning rate *used* in each epoch (``history["learning_rate"]``), with Keras's
+    float32 storage of the rate.
+
+    Parameters
+    ----------
+    monitor_values : array_like
+        One value per epoch.
+    learning_rate : float, default 1e-3
+        The starting rate.
+    **plateau_kwargs
+        Passed to ``ReduceLROnPlateau`` (``factor``, ``patience``, ``min_delta``, ...).
+
+    Examples
+    --------
+    >>> keras_plateau_schedule([1.0, 1.0, 1.0, 1.0], 0.1, patience=2, factor=0.5).round(4)
+    array([0.1 , 0.1 , 0.1 , 0.05])
+    """
+    values = as_float_array(monitor_values, "monitor_values")
+    plateau = ReduceLROnPlateau(monitor="val_loss", **plateau_kwargs)
+    plateau.set_model(SimpleNamespace(optimizer=SGD(learning_rate, dtype="float32"), stop_training=False))
+    plateau.on_train_begin()
+    used = []
+    for epoch, value in enumerate(values):
+        logs: dict[str, Any] = {"val_loss": float(value)}
+        plateau.on_epoch_end(epoch, logs)
+        used.append(logs["learning_rate"])
+    return np.asarray(used, dtype=np.float64)
+
+
+def torch_plateau_schedule(
+    monitor_values: ArrayLike,
+    learning_rate: float = 1e-3,
+    *,
+    factor: float = 0.1,
+    patience: int = 10,
+    threshold: float = 1e-4,
+    threshold_mode: Literal["rel", "abs"] = "rel",
+    cooldown: int = 0,
+    min_lr: float = 0.0,
+    eps: float = 1e-8,
+) -> NDArray[np.float64]:
+    """Reference implementation of PyTorch's ``ReduceLROnPlateau`` (mode "min"), for comparison.
+
+    Not used for training anywhere in lrsim. PyTorch's ``step(metric)`` rule
+    (``torch/optim/lr_scheduler.py``): a value improves on ``best`` if it is below
+    ``best·(1 − threshold)`` ("rel", the default) or ``best − threshold`` ("abs"); otherwise
+    one more bad epoch is counted; during cooldown the counter is decremented and bad epochs
+    are zeroed *after* that check; the rate is cut when the count *exceeds* ``patience``, and
+    only if the change is larger than ``eps``.
+
+    Returns the learning rate used in each epoch, the rate being changed by ``step`` at the
+    epoch's end.
+
+    Examples
+    --------
+    The same plateau as :func:`keras_plateau_schedule`'s example: PyTorch cuts one epoch later.
+
+    >>> torch_plateau_schedule([1.0, 1.0, 1.0, 1.0], 0.1, patience=2, factor=0.5).round(4)
+    array([0.1, 0.1, 0.1, 0.1])
+    >>> torch_plateau_schedule([1.0] * 5, 0.1, patience=2, factor=0.5).round(4)
+    array([0.1 , 0.1 , 0.1 , 0.1 , 0.05])
+    """
+    values = as_float_array(monitor_values, "monitor_values")
+    rate = as_real(learning_rate, "learning_rate", low=0.0, low_open=True)
+    factor = as_real(factor, "factor", low=0.0, high=1.0, low_open=True, high_open=True)
+    patience = as_step_count(patience, "patience")
+    cooldown = as_step_count(cooldown, "cooldown")
+    if threshold_mode not in ("rel", "abs"):
+        raise ValueError(f"threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
+    best = math.inf
+    bad_epochs = 0
+    cooldown_counter = 0
+    used = []
+    for value in values:
+        used.append(rate)
+        margin = best * (1 - threshold) if threshold_mode == "rel" else best - threshold
+        if value < margin:
+            best = float(value)
+            bad_epochs = 0
+        else:
+            bad_epochs += 1
+        if cooldown_counter > 0:
+            cooldown_counter -= 1
+            bad_epochs = 0
+        if bad_epochs > patience:
+            new_rate = max(rate * factor, min_lr)
+            if rate - new_rate > eps:
+                rate = new_rate
+            cooldown_counter = cooldown
+            bad_epochs = 0
+    return np.asarray(used, dtype=np.float64)
