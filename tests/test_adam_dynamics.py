@@ -41,7 +41,8 @@ def test_far_from_minimum_adam_travels_about_lr_per_step() -> None:
     run = adam_on_parabola(rates, steps=500)
     travelled = run.x[:, -1] - run.x[:, 0]
     # a little under lr per step: v remembers the larger gradients of the earlier steps
-    assert np.all(travelled <= 500 * rates) and np.all(travelled > 0.85 * 500 * rates)
+    assert np.all(travelled <= 500 * rates)
+    assert np.all(travelled > 0.85 * 500 * rates)
 
 
 def test_adam_at_lr_1_does_not_grow_geometrically_where_gradient_descent_overflows() -> None:

@@ -354,8 +354,8 @@ def adam_on_parabola(
     path[:, 0] = x
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         for k in range(count):
-            increment, state = optimizer.update(cast(scale) * x, state, typed_rate, k)
-            x = x + increment
+            delta, state = optimizer.update(cast(scale) * x, state, typed_rate, k)
+            x = x - delta
             path[:, k + 1] = x
             second_moment[:, k] = state.v
         t = np.arange(1, count + 1)

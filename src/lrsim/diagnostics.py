@@ -114,7 +114,9 @@ def clipped_fraction(model: Sequential, x: ArrayLike, y: ArrayLike) -> Any:
         return _unwrap(np.mean(~(true_class > floor), axis=-1))
 
 
-def epochs_to_reach(values: ArrayLike, target: float, *, mode: Literal["max", "min"] = "max") -> Any:
+def epochs_to_reach(
+    values: ArrayLike, target: float, *, mode: Literal["max", "min"] = "max"
+) -> Any:
     """Return, per run, how many epochs it took to first reach ``target`` (-1 if never).
 
     Parameters
@@ -189,7 +191,9 @@ def keras_plateau_schedule(
     """
     values = as_float_array(monitor_values, "monitor_values")
     plateau = ReduceLROnPlateau(monitor="val_loss", **plateau_kwargs)
-    plateau.set_model(SimpleNamespace(optimizer=SGD(learning_rate, dtype="float32"), stop_training=False))
+    plateau.set_model(
+        SimpleNamespace(optimizer=SGD(learning_rate, dtype="float32"), stop_training=False)
+    )
     plateau.on_train_begin()
     used = []
     for epoch, value in enumerate(values):
