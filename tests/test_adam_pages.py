@@ -1,0 +1,39 @@
+"""Part III as built: the Keras digits, the 38 threshold and the claim table reach the reader."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+
+def page_text(path: Path) -> str:
+    html = path.read_text(encoding="utf-8")
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_adam_page_prints_the_keras_float32_iterates_and_the_edge_38(site: Path) -> None:
+    text = page_text(site / "adam" / "01-adam-on-the-parabola.html")
+    for digits in ("-0.9000008", "-0.8004141", "-0.7015886"):
+        assert digits in text
+    assert "38.000000000" in text  # the bisected threshold, glued
+    for label in ("fig-adam-vs-gd", "fig-momentum-radius", "fig-adaptive-edge"):
+        assert label in (site / "adam" / "01-adam-on-the-parabola.html").read_text("utf-8")
+
+
+def test_case_study_table_has_a_row_per_claim_and_every_figure(site: Path) -> None:
+    html = (site / "adam" / "02-case-studies.html").read_text(encoding="utf-8")
+    text = page_text(site / "adam" / "02-case-studies.html")
+    claims = (
+        "slow: needs many more epochs",
+        "reliable: stable training",
+        "a reasonable starting point",
+        "the callback cuts the LR on a plateau",
+        "highly likely to diverge",
+        "significant oscillations prevent convergence",
+        "validation loss increases dramatically",
+    )
+    for claim in claims:
+        assert claim in text, claim
+    assert html.count("<tr") >= len(claims) + 1
+    for label in ("fig-case-curves", "fig-lr-sweep", "fig-plateau-rule", "fig-plateau-staircase"):
+        assert f'id="{label}"' in html
