@@ -12,6 +12,7 @@ from typing import Any
 import matplotlib.style
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.ticker import LogLocator, NullLocator
 from numpy.typing import ArrayLike
 
 from lrsim.parabola import SEED_CURVATURE, loss
@@ -27,6 +28,7 @@ __all__ = [
     "plot_contour_path",
     "plot_parabola_path",
     "plot_seed_band",
+    "sparse_log_ticks",
     "use_book_style",
 ]
 
@@ -333,3 +335,25 @@ def learning_rate_color(learning_rate: float) -> str:
         if np.isclose(learning_rate, rate, rtol=1e-9, atol=0):
             return color
     return "#555555"
+
+
+def sparse_log_ticks(ax: Axes, numticks: int = 6) -> None:
+    """Put at most ``numticks`` major ticks and no minor ticks on a log-scaled y axis.
+
+    On axes spanning dozens of decades matplotlib's default log locators draw hundreds of
+    ticks, which clutters the figure and slows every build.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> ax.set_yscale("log")
+    >>> ax.set_ylim(1e-120, 1)
+    (1e-120, 1)
+    >>> sparse_log_ticks(ax)
+    >>> len(ax.get_yticks()) <= 8
+    True
+    >>> plt.close(fig)
+    """
+    ax.yaxis.set_major_locator(LogLocator(numticks=numticks))
+    ax.yaxis.set_minor_locator(NullLocator())
