@@ -264,7 +264,8 @@ class AdamRun:
     x : numpy.ndarray
         (K, steps + 1) iterates, ``x[:, 0]`` the start.
     preconditioned_sharpness : numpy.ndarray
-        (K, steps): L·alpha_t/(sqrt(v_t) + epsilon) at steps t = 1, …, steps, the h = ηλ of
+        (K, steps): L·alpha_t/(sqrt(v_t) + epsilon) at steps t = 1, …, steps (L times
+        :meth:`lrsim.optimizers.Adam.effective_learning_rate`), the h = ηλ of
         the EMA recurrence (stable below 38 for β₁ = 0.9).
     """
 
@@ -350,15 +351,11 @@ def adam_on_parabola(
     x = np.full(rates.shape, start, dtype=float_dtype)
     state = optimizer.init_state(x)
     path = np.empty((rates.size, count + 1), dtype=float_dtype)
-    second_moment = np.empty((rates.size, count), dtype=float_dtype)
+    sharpness = np.empty((rates.size, count))
     path[:, 0] = x
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         for k in range(count):
-            delta, state = optimizer.update(cast(scale) * x, state, typed_rate, k)
-            x = x - delta
+            x, state = optimizer.update(x, cast(scale) * x, state, typed_rate, k)
             path[:, k + 1] = x
-            second_moment[:, k] = state.v
-        t = np.arange(1, count + 1)
-        alpha = stored[:, None] * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
-        sharpness = scale * alpha / (np.sqrt(second_moment.astype(np.float64)) + epsilon)
+            sharpness[:, k] = scale * optimizer.effective_learning_rate(state, k)
     return AdamRun(stored, path, sharpness)
