@@ -117,13 +117,13 @@ def momentum_matrix(eta_lambda: ArrayLike, beta: float, kind: MomentumKind = "em
 
 
 def spectral_radius(eta_lambda: ArrayLike, beta: float, kind: MomentumKind = "ema") -> Any:
-    """Return the largest |eigenvalue| of :func:`momentum_matrix`: the asymptotic growth per step.
+    """Return the largest eigenvalue modulus of :func:`momentum_matrix`: the growth per step.
 
     Below 1 every run contracts to the minimum; above 1 almost every run grows geometrically.
 
     Examples
     --------
-    Plain gradient descent (β = 0) has radius |1 − h|:
+    Plain gradient descent (β = 0) has radius ``|1 − h|``:
 
     >>> float(spectral_radius(1.2 * 2, 0.0, "heavy_ball"))
     1.4
@@ -138,7 +138,7 @@ def momentum_threshold(beta: float, kind: MomentumKind = "ema") -> float:
     """Return the closed-form edge of stability: the largest h = ηλ with a contracting run.
 
     From the Jury conditions on z² − Tz + D (both roots inside the unit circle iff
-    |D| < 1 and |T| < 1 + D), the binding one is T > −(1 + D), the root crossing at z = −1:
+    ``|D| < 1`` and ``|T| < 1 + D``), the binding one is T > −(1 + D), the root crossing at z = −1:
 
     * heavy ball: h < 2 + 2β
     * Nesterov: h < (2 + 2β)/(1 + 2β)
