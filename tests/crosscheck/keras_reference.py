@@ -1,0 +1,185 @@
+"""Drive real Keras 3 (JAX backend) the way the cross-checks need: every function here runs Keras's
+own code (optimizers, callbacks, ``Model.fit``) and returns plain NumPy results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import keras
+import numpy as np
+
+Gradient = Callable[[list[np.ndarray]], list[np.ndarray]]
+
+
+def optimizer_trajectory(
+    optimizer: keras.optimizers.Optimizer,
+    start: Sequence[np.ndarray],
+    gradient: Gradient,
+    steps: int,
+) -> list[np.ndarray]:
+    """Iterates of ``optimizer.apply`` in eager mode: one array of shape (steps + 1, ...) per variable.
+
+    Eager mode runs every Keras op as its own XLA computation, each rounded once to float32,
+    which is the arithmetic lrsim's float32 mode mirrors op by op.
+    """
+    variables = [keras.Variable(np.array(x, dtype=np.float32)) for x in start]
+    iterates = [[np.array(x, dtype=np.float32)] for x in start]
+    for _ in range(steps):
+        values = [np.asarray(v.value) for v in variables]
+        optimizer.apply(gradient(values), variables)
+        for trajectory, v in zip(iterates, variables, strict=True):
+            trajectory.append(np.asarray(v.value).copy())
+    return [np.stack(trajectory) for trajectory in iterates]
+
+
+def jitted_optimizer_trajectories(
+    optimizer: keras.optimizers.Optimizer,
+    learning_rates: Sequence[float],
+    start: Sequence[np.ndarray],
+    gradient: Gradient,
+    steps: int,
+) -> list[list[np.ndarray]]:
+    """The same iterates with the update compiled by XLA, as ``Model.fit`` runs it on JAX.
+
+    One compiled step serves every learning rate: the rate is one of the optimizer's state
+    variables, set per run as Keras's float32 variable stores it. ``gradient`` must be
+    traceable by JAX. Returns the iterates per learning rate, then per variable.
+    """
+    variables = [keras.Variable(np.array(x, dtype=np.float32)) for x in start]
+    optimizer.build(variables)
+    initial_state = [v.value for v in optimizer.variables]
+    rate_index = next(i for i, v in enumerate(optimizer.variables) if v.name == "learning_rate")
+
+    @jax.jit
+    def step(state: list[Any], values: list[Any]) -> tuple[list[Any], list[Any]]:
+        values, state = optimizer.stateless_apply(state, gradient(values), values)
+        return state, values
+
+    runs = []
+    for learning_rate in learning_rates:
+        state = list(initial_state)
+        state[rate_index] = jax.numpy.asarray(learning_rate, dtype="float32")
+        values = [v.value for v in variables]
+        iterates = [[np.array(x, dtype=np.float32)] for x in start]
+        for _ in range(steps):
+            state, values = step(state, values)
+            for trajectory, value in zip(iterates, values, strict=True):
+                trajectory.append(np.asarray(value).copy())
+        runs.append([np.stack(trajectory) for trajectory in iterates])
+    return runs
+
+
+class _InjectMonitor(keras.callbacks.Callback):
+    """Overwrite ``logs[monitor]`` with a scripted value before later callbacks read it."""
+
+    def __init__(self, monitor: str, values: Sequence[float]) -> None:
+        super().__init__()
+        self.monitor = monitor
+        self.values = values
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        assert logs is not None
+        logs[self.monitor] = self.values[epoch]
+
+
+_PLATEAU_MODEL: keras.Model | None = None
+
+
+def _plateau_model() -> keras.Model:
+    """A compiled model whose training leaves its weights alone: the fits only carry callbacks.
+
+    Its metric is Keras's real ``accuracy``, so ``mode='auto'`` must find the metric's
+    direction the way it does in a user's fit. It is compiled once and reused (compiling
+    costs a second; a fit of a few epochs costs milliseconds).
+    """
+    global _PLATEAU_MODEL  # noqa: PLW0603
+    if _PLATEAU_MODEL is None:
+        model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(2, activation="softmax")])
+        model.compile(
+            optimizer=keras.optimizers.SGD(0.1),
+            loss="categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        _PLATEAU_MODEL = model
+    return _PLATEAU_MODEL
+
+
+def plateau_learning_rates(
+    monitor_values: Sequence[float], learning_rate: float, monitor: str, **kwargs: Any
+) -> list[float]:
+    """The learning rate of each epoch of a real ``fit`` with ``ReduceLROnPlateau(**kwargs)``.
+
+    The monitored value of epoch ``i`` is ``monitor_values[i]``, injected into the logs by a
+    callback placed before ReduceLROnPlateau. The result has one entry per epoch (the rate
+    that epoch trained with, as logged in ``history['learning_rate']``) plus the rate the
+    optimizer holds after the last epoch.
+    """
+    model = _plateau_model()
+    model.optimizer.learning_rate = learning_rate
+    # Zero inputs and balanced one-hot targets give zero gradients: nothing trains.
+    x = np.zeros((2, 1), dtype=np.float32)
+    y = np.eye(2, dtype=np.float32)
+    history = model.fit(
+        x,
+        y,
+        batch_size=2,
+        epochs=len(monitor_values),
+        shuffle=False,
+        verbose=0,
+        callbacks=[
+            _InjectMonitor(monitor, monitor_values),
+            keras.callbacks.ReduceLROnPlateau(monitor=monitor, **kwargs),
+        ],
+    )
+    final = float(np.asarray(model.optimizer.learning_rate.value))
+    return [*history.history["learning_rate"], final]
+
+
+def dense_classifier(weights: Sequence[np.ndarray]) -> keras.Model:
+    """Dense ReLU layers and a softmax output, shaped by ``weights`` (Keras layout ``[W, b, ...]``)."""
+    kernels = weights[::2]
+    layers: list[Any] = [keras.Input((kernels[0].shape[0],))]
+    layers += [keras.layers.Dense(w.shape[1], activation="relu") for w in kernels[:-1]]
+    layers.append(keras.layers.Dense(kernels[-1].shape[1], activation="softmax"))
+    model = keras.Sequential(layers)
+    model.set_weights([np.asarray(w, dtype=np.float32) for w in weights])
+    return model
+
+
+def fit_classifier(
+    weights: Sequence[np.ndarray],
+    data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    learning_rate: float,
+    epochs: int,
+    *,
+    batch_size: int = 32,
+    plateau: dict[str, Any] | None = None,
+) -> tuple[dict[str, list[float]], list[np.ndarray]]:
+    """Keras's ``fit`` of ``dense_classifier(weights)`` with Adam: the history and final weights.
+
+    ``data`` is ``(x_train, y_train, x_val, y_val)`` with one-hot targets. Like the seed:
+    ``categorical_crossentropy``, ``metrics=['accuracy']``, validation every epoch; unlike
+    it, ``shuffle=False`` so both sides see the same batches. ``plateau`` holds the keyword
+    arguments of a ReduceLROnPlateau callback, if any.
+    """
+    x_train, y_train, x_val, y_val = data
+    model = dense_classifier(weights)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    callbacks = [] if plateau is None else [keras.callbacks.ReduceLROnPlateau(**plateau)]
+    history = model.fit(
+        x_train,
+        y_train,
+        batch_size=batch_size,
+        epochs=epochs,
+        validation_data=(x_val, y_val),
+        shuffle=False,
+        verbose=0,
+        callbacks=callbacks,
+    )
+    return history.history, [np.asarray(w) for w in model.get_weights()]
