@@ -84,7 +84,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def record_deviation(request: pytest.FixtureRequest) -> Any:
     """Return ``record(check, case, lrsim, keras, *, bound, scale)``: store the max deviation.
 
