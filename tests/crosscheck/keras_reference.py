@@ -148,6 +148,48 @@ def dense_classifier(weights: Sequence[np.ndarray]) -> keras.Model:
     return model
 
 
+def loss_and_gradients(
+    weights: Sequence[np.ndarray], x: np.ndarray, y: np.ndarray
+) -> tuple[float, list[np.ndarray]]:
+    """The batch loss and its gradients as Keras's JAX ``train_step`` computes them.
+
+    ``jax.value_and_grad(model.compute_loss_and_updates)``, compiled, is the ``grad_fn`` of
+    ``keras/src/backend/jax/trainer.py``; the model is ``dense_classifier(weights)`` compiled
+    with ``categorical_crossentropy``.
+    """
+    model = dense_classifier(weights)
+    model.compile(optimizer=keras.optimizers.SGD(), loss="categorical_crossentropy")
+    model.optimizer.build(model.trainable_variables)
+    grad_fn = jax.jit(
+        jax.value_and_grad(model.compute_loss_and_updates, has_aux=True),
+        static_argnames="training",
+    )
+    (loss, _), grads = grad_fn(
+        [v.value for v in model.trainable_variables],
+        [v.value for v in model.non_trainable_variables],
+        [v.value for v in model.metrics_variables],
+        x,
+        y,
+        None,
+        training=True,
+        optimizer_variables=[v.value for v in model.optimizer.variables],
+    )
+    return float(loss), [np.asarray(g) for g in grads]
+
+
+def evaluate(
+    weights: Sequence[np.ndarray], x: np.ndarray, y: np.ndarray, batch_size: int = 32
+) -> dict[str, float]:
+    """Keras's ``evaluate`` of ``dense_classifier(weights)``: loss and accuracy, as in fit's
+    validation (batches of ``batch_size``)."""
+    model = dense_classifier(weights)
+    model.compile(loss="categorical_crossentropy", metrics=["accuracy"])
+    result: dict[str, float] = model.evaluate(
+        x, y, batch_size=batch_size, verbose=0, return_dict=True
+    )
+    return result
+
+
 def fit_classifier(
     weights: Sequence[np.ndarray],
     data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
