@@ -190,37 +190,55 @@ def evaluate(
     return result
 
 
-def fit_classifier(
-    weights: Sequence[np.ndarray],
-    data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    learning_rate: float,
-    epochs: int,
-    *,
-    batch_size: int = 32,
-    plateau: dict[str, Any] | None = None,
-) -> tuple[dict[str, list[float]], list[np.ndarray]]:
-    """Keras's ``fit`` of ``dense_classifier(weights)`` with Adam: the history and final weights.
-
-    ``data`` is ``(x_train, y_train, x_val, y_val)`` with one-hot targets. Like the seed:
-    ``categorical_crossentropy``, ``metrics=['accuracy']``, validation every epoch; unlike
-    it, ``shuffle=False`` so both sides see the same batches. ``plateau`` holds the keyword
-    arguments of a ReduceLROnPlateau callback, if any.
-    """
-    x_train, y_train, x_val, y_val = data
+def compiled_classifier(weights: Sequence[np.ndarray], learning_rate: float) -> keras.Model:
+    """``dense_classifier(weights)`` compiled as in the seed: Adam, categorical_crossentropy,
+    ``metrics=['accuracy']``."""
     model = dense_classifier(weights)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
         loss="categorical_crossentropy",
         metrics=["accuracy"],
     )
+    return model
+
+
+def reset_classifier(
+    model: keras.Model, weights: Sequence[np.ndarray], learning_rate: float
+) -> None:
+    """Restore the initial weights and a fresh optimizer state, keeping the compiled functions."""
+    model.set_weights([np.asarray(w, dtype=np.float32) for w in weights])
+    for variable in model.optimizer.variables:
+        variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
+    model.optimizer.learning_rate = learning_rate
+
+
+def fit_classifier(
+    weights: Sequence[np.ndarray],
+    data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    learning_rate: float,
+    epochs: int,
+    *,
+    plateau: dict[str, Any] | None = None,
+    shuffle: bool = False,
+    model: keras.Model | None = None,
+) -> tuple[dict[str, list[float]], list[np.ndarray]]:
+    """Keras's ``fit`` of ``compiled_classifier(weights, learning_rate)``: history, final weights.
+
+    ``data`` is ``(x_train, y_train, x_val, y_val)`` with one-hot targets; batches of 32 and
+    validation every epoch as in the seed. ``plateau`` holds the keyword arguments of a
+    ReduceLROnPlateau callback, if any. ``model`` reuses an already compiled model as it is.
+    """
+    x_train, y_train, x_val, y_val = data
+    if model is None:
+        model = compiled_classifier(weights, learning_rate)
     callbacks = [] if plateau is None else [keras.callbacks.ReduceLROnPlateau(**plateau)]
     history = model.fit(
         x_train,
         y_train,
-        batch_size=batch_size,
+        batch_size=32,
         epochs=epochs,
         validation_data=(x_val, y_val),
-        shuffle=False,
+        shuffle=shuffle,
         verbose=0,
         callbacks=callbacks,
     )
