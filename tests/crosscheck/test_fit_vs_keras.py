@@ -33,11 +33,12 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import keras_reference
 import numpy as np
 import pytest
 
 from lrsim import callbacks, datasets, network, optimizers, training
+
+from . import keras_reference
 
 DATA = datasets.blobs(n_samples=300, n_features=5, cluster_std=2.0, seed=0)
 LAYERS = [network.Dense(32, "relu"), network.Dense(32, "relu"), network.Dense(3, "softmax")]

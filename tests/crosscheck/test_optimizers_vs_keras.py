@@ -29,11 +29,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import keras
-import keras_reference
 import numpy as np
 import pytest
 
 from lrsim import optimizers
+
+from . import keras_reference
 
 STEPS = 200
 LEARNING_RATES = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)

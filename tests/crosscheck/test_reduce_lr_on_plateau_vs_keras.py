@@ -22,11 +22,12 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
-import keras_reference
 import numpy as np
 import pytest
 
 from lrsim import callbacks, optimizers
+
+from . import keras_reference
 
 LEARNING_RATE = 0.1
 
