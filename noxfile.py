@@ -161,7 +161,10 @@ def crosscheck(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Time lrsim against Keras (JAX, CPU) on the seed's three runs, and ensembles against loops."""
     install_groups(session, "keras")
-    session.run("python", "benchmarks/bench_training.py", *session.posargs, env=keras_env(session))
+    # -u: print each result as it comes; a full run takes minutes.
+    session.run(
+        "python", "-u", "benchmarks/bench_training.py", *session.posargs, env=keras_env(session)
+    )
 
 
 @nox.session(venv_backend="none", default=False)
