@@ -121,18 +121,21 @@ def plateau_learning_rates(
     # Zero inputs and balanced one-hot targets give zero gradients: nothing trains.
     x = np.zeros((2, 1), dtype=np.float32)
     y = np.eye(2, dtype=np.float32)
-    history = model.fit(
-        x,
-        y,
-        batch_size=2,
-        epochs=len(monitor_values),
-        shuffle=False,
-        verbose=0,
-        callbacks=[
-            _InjectMonitor(monitor, monitor_values),
-            keras.callbacks.ReduceLROnPlateau(monitor=monitor, **kwargs),
-        ],
-    )
+    # Keras compares monitor values as float32 tensors; some JAX versions convert a value
+    # beyond float32's range through NumPy, which warns about the overflow to inf.
+    with np.errstate(over="ignore"):
+        history = model.fit(
+            x,
+            y,
+            batch_size=2,
+            epochs=len(monitor_values),
+            shuffle=False,
+            verbose=0,
+            callbacks=[
+                _InjectMonitor(monitor, monitor_values),
+                keras.callbacks.ReduceLROnPlateau(monitor=monitor, **kwargs),
+            ],
+        )
     final = float(np.asarray(model.optimizer.learning_rate.value))
     return [*history.history["learning_rate"], final]
 
