@@ -4,6 +4,7 @@
 (which builds the site once, incrementally, and checks it); ``nox -s lint`` runs ruff and mypy.
 ``nox -s site`` checks the built site in a real browser (Chromium) and ``nox -s reproducible``
 builds it twice from scratch and compares the bytes; CI runs both after the tests.
+On request only: ``nox -s crosscheck`` compares lrsim with real Keras, ``nox -s bench`` times both.
 """
 
 from __future__ import annotations
@@ -131,6 +132,38 @@ def serve(session: nox.Session) -> None:
         "--port",
         "8000",
         *session.posargs,
+    )
+
+
+def keras_env(session: nox.Session) -> dict[str, str]:
+    """Environment for real Keras: JAX backend on the CPU, nothing written to or read from ~/.keras."""
+    return {
+        "KERAS_BACKEND": "jax",
+        "JAX_PLATFORMS": "cpu",
+        "KERAS_HOME": str(Path(session.create_tmp()) / "keras_home"),
+        # Both frameworks may use the machine's 2 cores: OpenBLAS (numpy, lrsim) is capped at 2
+        # threads here, and XLA's CPU client sizes its own thread pool to the 2 visible cores.
+        "OMP_NUM_THREADS": "2",
+        "OPENBLAS_NUM_THREADS": "2",
+        "MKL_NUM_THREADS": "2",
+    }
+
+
+@nox.session(default=False)
+def crosscheck(session: nox.Session) -> None:
+    """Compare lrsim with real Keras 3 (JAX backend, CPU): optimizers, ReduceLROnPlateau, fit."""
+    install_groups(session, "test", "keras")
+    env = keras_env(session) | {"LRSIM_CROSSCHECK": "1"}
+    session.run("pytest", "tests/crosscheck", "--durations=5", *session.posargs, env=env)
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Time lrsim against Keras (JAX, CPU) on the seed's three runs, and ensembles against loops."""
+    install_groups(session, "keras")
+    # -u: print each result as it comes; a full run takes minutes.
+    session.run(
+        "python", "-u", "benchmarks/bench_training.py", *session.posargs, env=keras_env(session)
     )
 
 
