@@ -163,7 +163,7 @@ def bench(session: nox.Session) -> None:
     install_groups(session, "keras")
     # -u: print each result as it comes; a full run takes minutes.
     session.run(
-        "python", "-u", "benchmarks/bench_training.py", *session.posargs, env=keras_env(session)
+        "python", "-u", "tests/crosscheck/bench_training.py", *session.posargs, env=keras_env(session)
     )
 
 

@@ -1,7 +1,7 @@
 """Time lrsim against Keras 3 (JAX backend, CPU) on the seed's three runs, and lrsim's ensembles.
 
 Run it with ``nox -s bench`` (which installs Keras and JAX and sets the environment below), or
-``python benchmarks/bench_training.py --help`` in an environment that has them.
+``python tests/crosscheck/bench_training.py --help`` in an environment that has them.
 
 What is timed, in one process:
 
@@ -41,8 +41,8 @@ import numpy as np
 
 from lrsim import callbacks, datasets, network, optimizers, training
 
-# The Keras side of the cross-checks drives Keras here too.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "crosscheck"))
+# The Keras side of the cross-checks (beside this file) drives Keras here too.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import keras_reference
 
 LAYERS = [network.Dense(32, "relu"), network.Dense(32, "relu"), network.Dense(3, "softmax")]
