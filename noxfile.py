@@ -163,7 +163,11 @@ def bench(session: nox.Session) -> None:
     install_groups(session, "keras")
     # -u: print each result as it comes; a full run takes minutes.
     session.run(
-        "python", "-u", "tests/crosscheck/bench_training.py", *session.posargs, env=keras_env(session)
+        "python",
+        "-u",
+        "tests/crosscheck/bench_training.py",
+        *session.posargs,
+        env=keras_env(session),
     )
 
 
