@@ -165,8 +165,23 @@ def inputs_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+def mark_citations_as_list_items(
+    app: Any, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Give bibliography entries the role their list requires.
+
+    Docutils writes citations as ``role="doc-biblioentry"`` children of a ``role="list"``
+    block. ARIA 1.2 deprecates that role and a list must own list items, so axe-core reports a
+    critical violation (aria-required-children) on the bibliography page.
+    """
+    body = context.get("body")
+    if isinstance(body, str) and 'role="doc-biblioentry"' in body:
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.connect("source-read", add_generated_sections)
+    app.connect("html-page-context", mark_citations_as_list_items)
     # Sphinx re-reads the pages when a config value changes: a new, edited or deleted test
     # or page then regenerates the listing (executed pages come back from the cache).
     app.add_config_value("lrsim_reference_inputs", inputs_digest(), "env")
