@@ -141,3 +141,15 @@ def setup(app):  # type: ignore[no-untyped-def]
     # A config value that changes with lrsim's source: Sphinx re-reads every page when it
     # changes, even if no page's text did.
     app.add_config_value("lrsim_source_digest", LRSIM_SOURCE_DIGEST, "env")
+    app.connect("builder-inited", create_execution_cache)
+
+
+def create_execution_cache(app) -> None:  # type: ignore[no-untyped-def]
+    """Create the execution cache's database before the parallel readers (-j) start.
+
+    Each reading process would otherwise find no database and create its tables at the same
+    time as another ("table settings already exists").
+    """
+    from jupyter_cache import get_cache
+
+    get_cache(app.config.nb_execution_cache_path).db  # noqa: B018 (creates the tables)

@@ -23,7 +23,7 @@ BUILD = ROOT / "build"
 def sphinx_build(docs: Path, build: Path, env: dict[str, str] | None = None) -> str:
     """Run the strict HTML build used by `nox -s docs`; return its log, fail on any warning."""
     command = [
-        sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going",
+        sys.executable, "-m", "sphinx", "-j", "auto", "-b", "html", "-W", "--keep-going",
         "-d", str(build / "doctrees"), str(docs), str(build / "html"),
     ]  # fmt: skip
     result = subprocess.run(
