@@ -182,3 +182,9 @@ def clean(session: nox.Session) -> None:
         shutil.rmtree(BUILD)
         session.log(f"Removed {BUILD}")
 
+
+@nox.session(default=False)
+def bench_build(session: nox.Session) -> None:
+    """Time clean builds of the whole book and of the book without each part (medians of 3)."""
+    install_groups(session, "docs")
+    session.run("python", "-u", "tests/bench_build.py", *session.posargs)
