@@ -15,6 +15,10 @@ What is timed, in one process:
    are reported; the headline ratio uses the warm figure, the one most favourable to Keras.
 2. An lrsim ensemble of 3 learning rates x 10 seeds (30 members trained as one vectorised
    computation) against the same 30 runs one after another.
+3. The floor of any NumPy implementation of one training step of this model: the fewest NumPy
+   calls that compute a batch's forward pass, loss, backward pass and Adam update, with every
+   array preallocated and no bookkeeping, timed per step. It bounds from above the ratio a
+   NumPy simulation can reach against Keras, whatever its code.
 
 Every figure is the median of ``--repeats`` runs (3 by default) of wall-clock time; process
 CPU time (all threads) is shown beside it, since a shared machine inflates wall-clock times.
@@ -178,12 +182,118 @@ def bench_ensemble(data: datasets.Dataset, *, epochs: int, repeats: int) -> None
     print(f"   ratio: {sep_wall / ens_wall:.1f}x wall ({sep_cpu / ens_cpu:.1f}x CPU)")
 
 
+def numpy_floor_seconds_per_step(data: datasets.Dataset, steps: int = 20_000) -> float:
+    """Seconds per step of the bare NumPy operations of one float32 training step (see 3.)."""
+    f32 = np.float32
+    model = network.Sequential(LAYERS, input_dim=data.n_features, seed=0, dtype="float32")
+    w1, b1, w2, b2, w3, b3 = model.get_weights()
+    size = 32
+    x = np.vstack([data.x_train[:size].T, np.ones((1, size))]).astype(f32)  # bias row of ones
+    y = np.ascontiguousarray(data.y_train[:size].T, dtype=f32)
+    params = np.zeros(model.count_params(), dtype=f32)
+    grads, m, v, scratch, denominator = (np.zeros_like(params) for _ in range(5))
+    shapes = [(w1.shape[0] + 1, w1.shape[1]), (w2.shape[0] + 1, w2.shape[1]), (w3.shape[0] + 1, 3)]
+    offsets = np.cumsum([0] + [rows * columns for rows, columns in shapes])
+    weights = [
+        params[a:b].reshape(shape)
+        for a, b, shape in zip(offsets, offsets[1:], shapes, strict=False)
+    ]
+    gradients = [
+        grads[a:b].reshape(shape) for a, b, shape in zip(offsets, offsets[1:], shapes, strict=False)
+    ]
+    for matrix, kernel, bias in zip(weights, (w1, w2, w3), (b1, b2, b3), strict=True):
+        matrix[:-1], matrix[-1] = kernel, bias
+    hidden = [np.ones((shape[1] + 1, size), dtype=f32) for shape in shapes[:2]]
+    deltas = [np.empty((shape[1], size), dtype=f32) for shape in shapes[:2]]
+    logits = np.empty((3, size), dtype=f32)
+    one_minus_beta_1, one_minus_beta_2, epsilon, alpha = f32(0.1), f32(0.001), f32(1e-7), f32(1e-3)
+
+    def step() -> None:
+        np.matmul(weights[0].T, x, out=hidden[0][:-1])
+        np.maximum(hidden[0][:-1], 0, out=hidden[0][:-1])
+        np.matmul(weights[1].T, hidden[0], out=hidden[1][:-1])
+        np.maximum(hidden[1][:-1], 0, out=hidden[1][:-1])
+        np.matmul(weights[2].T, hidden[1], out=logits)
+        np.subtract(logits, logits.max(axis=0), out=logits)
+        np.exp(logits, out=logits)
+        np.divide(logits, logits.sum(axis=0), out=logits)
+        np.log((logits * y).sum(axis=0)).sum()  # the batch loss
+        np.subtract(logits, y, out=logits)  # delta of the output layer (scaled by 1/B below)
+        np.multiply(logits, f32(1 / size), out=logits)
+        np.matmul(hidden[1], logits.T, out=gradients[2])
+        np.matmul(weights[2][:-1], logits, out=deltas[1])
+        np.multiply(deltas[1], hidden[1][:-1] > 0, out=deltas[1])
+        np.matmul(hidden[0], deltas[1].T, out=gradients[1])
+        np.matmul(weights[1][:-1], deltas[1], out=deltas[0])
+        np.multiply(deltas[0], hidden[0][:-1] > 0, out=deltas[0])
+        np.matmul(x, deltas[0].T, out=gradients[0])
+        np.subtract(grads, m, out=scratch)
+        np.multiply(scratch, one_minus_beta_1, out=scratch)
+        np.add(m, scratch, out=m)
+        np.square(grads, out=scratch)
+        np.subtract(scratch, v, out=scratch)
+        np.multiply(scratch, one_minus_beta_2, out=scratch)
+        np.add(v, scratch, out=v)
+        np.sqrt(v, out=denominator)
+        np.add(denominator, epsilon, out=denominator)
+        np.multiply(m, alpha, out=scratch)
+        np.divide(scratch, denominator, out=scratch)
+        np.subtract(params, scratch, out=params)
+
+    with np.errstate(all="ignore"):
+        for _ in range(1000):  # warm caches and the allocator
+            step()
+        start = time.perf_counter()
+        for _ in range(steps):
+            step()
+    return (time.perf_counter() - start) / steps
+
+
+def bench_floor(data: datasets.Dataset, *, epochs: int, repeats: int) -> None:
+    """Per-step times of lrsim, Keras (warm) and the NumPy floor on the Adam(1e-3) run."""
+    start = network.Sequential(LAYERS, input_dim=data.n_features, seed=0, dtype="float32")
+    weights = start.get_weights()
+    f32 = np.float32
+    keras_data = (f32(data.x_train), f32(data.y_train), f32(data.x_val), f32(data.y_val))
+    steps = epochs * -(-len(data.x_train) // 32)
+    model = keras_reference.compiled_classifier(weights, 1e-3)
+    keras_reference.fit_classifier(weights, keras_data, 1e-3, 1, shuffle=True, model=model)
+    ours, keras_warm, floor = [], [], []
+    for _ in range(repeats):
+        ours.append(timed(lambda: lrsim_run(data, 1e-3, epochs=epochs, weights=weights))[0])
+        keras_reference.reset_classifier(model, weights, 1e-3)
+        keras_warm.append(
+            timed(
+                lambda: keras_reference.fit_classifier(
+                    weights, keras_data, 1e-3, epochs, shuffle=True, model=model
+                )
+            )[0]
+        )
+        floor.append(numpy_floor_seconds_per_step(data))
+    per_step = {
+        "Keras, warm (fit)": statistics.median(keras_warm) / steps,
+        "lrsim (fit)": statistics.median(ours) / steps,
+        "NumPy floor (bare step)": statistics.median(floor),
+    }
+    print(f"\n3. Time per training step, Adam(1e-3), {steps} steps, median of {repeats}")
+    for name, seconds in per_step.items():
+        ratio = per_step["Keras, warm (fit)"] / seconds
+        print(f"   {name:26} {seconds * 1e6:7.1f} us/step   {ratio:5.1f}x faster than warm Keras")
+    print(
+        "   20x faster than warm Keras needs "
+        f"{per_step['Keras, warm (fit)'] / 20 * 1e6:.1f} us/step, "
+        "everything included; the floor above is a NumPy implementation's best."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=100, help="epochs per run (default 100)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per median (default 3)")
     parser.add_argument(
-        "--only", choices=["single", "ensemble"], help="run one part of the benchmark only"
+        "--only",
+        choices=["single", "ensemble", "floor"],
+        help="run one part of the benchmark only",
     )
     arguments = parser.parse_args()
     threads = {k: os.environ.get(k, "unset") for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
@@ -197,6 +307,8 @@ def main() -> None:
         bench_single_runs(data, epochs=arguments.epochs, repeats=arguments.repeats)
     if arguments.only in (None, "ensemble"):
         bench_ensemble(data, epochs=arguments.epochs, repeats=arguments.repeats)
+    if arguments.only in (None, "floor"):
+        bench_floor(data, epochs=arguments.epochs, repeats=arguments.repeats)
     print(f"\nload average at end {os.getloadavg()[0]:.1f}")
 
 
