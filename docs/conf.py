@@ -65,6 +65,7 @@ version = release
 extensions = [
     "myst_nb",
     "mathml",
+    "minus_signs",  # docs/_ext: glued negative numbers get a true minus sign
     "sphinx.ext.githubpages",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",

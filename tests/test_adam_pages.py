@@ -13,7 +13,7 @@ def page_text(path: Path) -> str:
 
 def test_adam_page_prints_the_keras_float32_iterates_and_the_edge_38(site: Path) -> None:
     text = page_text(site / "adam" / "01-adam-on-the-parabola.html")
-    for digits in ("-0.9000008", "-0.8004141", "-0.7015886"):
+    for digits in ("−0.9000008", "−0.8004141", "−0.7015886"):
         assert digits in text
     assert "38.000000000" in text  # the bisected threshold, glued
     for label in ("fig-adam-vs-gd", "fig-momentum-radius", "fig-adaptive-edge"):

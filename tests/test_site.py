@@ -84,8 +84,16 @@ def test_worked_example_shows_the_seed_numbers_the_eta_1_orbit_and_the_erratum(s
     assert "A correction to the article" in text
     # The math around the glued numbers is MathML: η, x_1 read as "η", "x 1" in the text.
     assert re.search(r"belongs to η = 1\.1 , not 1\.2", text)
-    assert re.search(r"x 1 = 1 , x 2 = -1 , x 3 = 1 , and so on forever", text)
+    assert re.search(r"x 1 = 1 , x 2 = −1 , x 3 = 1 , and so on forever", text)
     assert "period-two orbit" in text
+
+
+def test_glued_negative_numbers_use_a_minus_sign_not_a_hyphen(site, pages):
+    glued = re.compile(r'class="pasted-text">([^<]*)<')
+    numbers = [n for page in pages for n in glued.findall((site / page).read_text("utf-8"))]
+    negative = [n for n in numbers if n.startswith(("-", "−"))]
+    assert len(negative) >= 10  # the worked example alone glues several
+    assert all(n.startswith("−") and n[1:2].isdigit() for n in negative), negative
 
 
 def test_every_image_on_every_page_has_meaningful_alt_text(site):
