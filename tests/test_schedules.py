@@ -106,10 +106,16 @@ def test_scalar_steps_give_floats_and_array_steps_give_arrays():
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: ExponentialDecay(0.1, decay_steps=0, decay_rate=0.5), "decay_steps must be > 0"),
-        (lambda: ExponentialDecay(-0.1, 10, 0.5), "initial_learning_rate must be >= 0"),
-        (lambda: CosineDecay(0.1, 10, alpha=1.5), r"alpha must be in \[0, 1\]"),
-        (lambda: CosineDecay(0.1, -5), "decay_steps must be > 0"),
+        (
+            lambda: ExponentialDecay(0.1, decay_steps=0, decay_rate=0.5),
+            r"decay_steps must be finite and in \(0, inf\)",
+        ),
+        (
+            lambda: ExponentialDecay(-0.1, 10, 0.5),
+            r"initial_learning_rate must be finite and in \[0, inf\)",
+        ),
+        (lambda: CosineDecay(0.1, 10, alpha=1.5), r"alpha must be finite and in \[0, 1\]"),
+        (lambda: CosineDecay(0.1, -5), r"decay_steps must be finite and in \(0, inf\)"),
         (lambda: PiecewiseConstantDecay([20, 10], [1, 2, 3]), "strictly increasing"),
         (lambda: PiecewiseConstantDecay([10], [1, 2, 3]), "one more element than boundaries"),
         (lambda: ExponentialDecay(0.1, 10, 0.5)(-1), "step must be >= 0"),

@@ -28,15 +28,6 @@ def as_float_array(value: ArrayLike, name: str, *, positive: bool = False) -> ND
     return array
 
 
-def as_step_count(value: Any, name: str = "steps") -> int:
-    """Return ``value`` as a non-negative int, or raise naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a non-negative integer, got {value!r}")
-    if value < 0:
-        raise ValueError(f"{name} must be a non-negative integer (>= 0), got {value!r}")
-    return int(value)
-
-
 def as_float_dtype(value: Any, name: str = "dtype") -> np.dtype[Any]:
     """Return ``value`` as numpy float32 or float64 dtype, or raise naming ``name``."""
     try:
@@ -76,10 +67,11 @@ def as_real(
 
 def as_count(value: Any, name: str, minimum: int = 1) -> int:
     """Return ``value`` as an int >= ``minimum``, or raise naming ``name``."""
+    kind = "a non-negative integer" if minimum == 0 else f"an integer >= {minimum}"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        raise TypeError(f"{name} must be {kind}, got {value!r}")
     if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        raise ValueError(f"{name} must be {kind}, got {value!r}")
     return int(value)
 
 

@@ -25,7 +25,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from lrsim._validation import as_float_array, as_float_dtype, as_real, as_step_count
+from lrsim._validation import as_count, as_float_array, as_float_dtype, as_real
 from lrsim.optimizers import Adam
 
 __all__ = [
@@ -236,7 +236,7 @@ def momentum_run(
     h = as_float_array(eta_lambda, "eta_lambda")
     b = _check_beta(beta)
     kind = _check_kind(kind)
-    count = as_step_count(steps)
+    count = as_count(steps, "steps", minimum=0)
     path = np.empty((*h.shape, count + 1))
     x = np.ones(h.shape)
     velocity = np.zeros(h.shape)
@@ -340,7 +340,7 @@ def adam_on_parabola(
     rates = np.atleast_1d(as_float_array(learning_rate, "learning_rate"))
     if rates.ndim != 1:
         raise ValueError(f"learning_rate must be a number or a 1-D array, got shape {rates.shape}")
-    count = as_step_count(steps)
+    count = as_count(steps, "steps", minimum=0)
     start = as_real(x0, "x0")
     scale = as_real(curvature, "curvature", low=0.0, low_open=True)
     float_dtype = as_float_dtype(dtype)

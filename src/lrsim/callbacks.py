@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lrsim._validation import as_real, as_step_count
+from lrsim._validation import as_count, as_real
 
 __all__ = [
     "Callback",
@@ -232,9 +232,9 @@ class ReduceLROnPlateau(_MonitorCallback):
     ) -> None:
         super().__init__(monitor, mode, min_delta)
         self.factor = as_real(factor, "factor", low=0.0, high=1.0, low_open=True, high_open=True)
-        self.patience = as_step_count(patience, "patience")
-        self.verbose = as_step_count(verbose, "verbose")
-        self.cooldown = as_step_count(cooldown, "cooldown")
+        self.patience = as_count(patience, "patience", minimum=0)
+        self.verbose = as_count(verbose, "verbose", minimum=0)
+        self.cooldown = as_count(cooldown, "cooldown", minimum=0)
         self.min_lr = as_real(min_lr, "min_lr", low=0.0)
         self._reset(())
 
@@ -338,11 +338,11 @@ class EarlyStopping(_MonitorCallback):
         start_from_epoch: int = 0,
     ) -> None:
         super().__init__(monitor, mode, min_delta)
-        self.patience = as_step_count(patience, "patience")
-        self.verbose = as_step_count(verbose, "verbose")
+        self.patience = as_count(patience, "patience", minimum=0)
+        self.verbose = as_count(verbose, "verbose", minimum=0)
         self.baseline = None if baseline is None else as_real(baseline, "baseline")
         self.restore_best_weights = bool(restore_best_weights)
-        self.start_from_epoch = as_step_count(start_from_epoch, "start_from_epoch")
+        self.start_from_epoch = as_count(start_from_epoch, "start_from_epoch", minimum=0)
         self._reset(())
 
     def _reset(self, shape: tuple[int, ...]) -> None:
@@ -446,7 +446,7 @@ class LearningRateScheduler(Callback):
         if not callable(schedule):
             raise TypeError(f"schedule must be callable as schedule(epoch, lr), got {schedule!r}")
         self.schedule = schedule
-        self.verbose = as_step_count(verbose, "verbose")
+        self.verbose = as_count(verbose, "verbose", minimum=0)
         try:
             inspect.signature(schedule).bind(0, 0.0)
             self._takes_lr = True

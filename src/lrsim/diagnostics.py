@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_float_array, as_real, as_step_count
+from lrsim._validation import as_count, as_float_array, as_real
 from lrsim.callbacks import ReduceLROnPlateau
 from lrsim.network import Sequential
 from lrsim.optimizers import SGD
@@ -239,8 +239,8 @@ def torch_plateau_schedule(
     values = as_float_array(monitor_values, "monitor_values")
     rate = as_real(learning_rate, "learning_rate", low=0.0, low_open=True)
     factor = as_real(factor, "factor", low=0.0, high=1.0, low_open=True, high_open=True)
-    patience = as_step_count(patience, "patience")
-    cooldown = as_step_count(cooldown, "cooldown")
+    patience = as_count(patience, "patience", minimum=0)
+    cooldown = as_count(cooldown, "cooldown", minimum=0)
     if threshold_mode not in ("rel", "abs"):
         raise ValueError(f"threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
     best = math.inf

@@ -23,7 +23,7 @@ from typing import Any, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_float_array, as_float_dtype, as_step_count
+from lrsim._validation import as_count, as_float_array, as_float_dtype
 
 __all__ = [
     "SEED_CURVATURE",
@@ -267,7 +267,7 @@ def iterate(
     float_dtype = as_float_dtype(dtype)
     eta_array = as_float_array(eta, "eta")
     x0_array = as_float_array(x0, "x0")
-    step_count = as_step_count(steps)
+    step_count = as_count(steps, "steps", minimum=0)
     scale = float_dtype.type(_check_curvature(curvature))
     eta_typed = eta_array.astype(float_dtype)
     shape = np.broadcast_shapes(eta_array.shape, x0_array.shape)
@@ -423,7 +423,7 @@ def overflow(
     float_dtype = as_float_dtype(dtype)
     eta_value = float(as_float_array(eta, "eta"))
     x0_value = float(as_float_array(x0, "x0"))
-    step_limit = as_step_count(max_steps, "max_steps")
+    step_limit = as_count(max_steps, "max_steps", minimum=0)
     path = _run_until_nan_or_zero(eta_value, x0_value, step_limit, curvature, float_dtype)
     losses = loss(path, curvature)
     largest = float(np.finfo(float_dtype).max)

@@ -28,7 +28,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_float_array, as_step_count
+from lrsim._validation import as_count, as_float_array
 
 __all__ = [
     "REDUCTIONS",
@@ -240,7 +240,7 @@ def iterate(hessian: ArrayLike, eta: ArrayLike, w0: ArrayLike, steps: int) -> Fl
     matrix = _as_hessian(hessian)
     eta_array = as_float_array(eta, "eta")
     starts = _starts(w0, matrix.shape[0])
-    step_count = as_step_count(steps)
+    step_count = as_count(steps, "steps", minimum=0)
     shape = np.broadcast_shapes(eta_array.shape, starts.shape[:-1])
     path = np.empty((*shape, step_count + 1, matrix.shape[0]))
     path[..., 0, :] = starts
@@ -266,7 +266,7 @@ def closed_form(hessian: ArrayLike, eta: ArrayLike, w0: ArrayLike, k: int) -> Fl
     matrix = _as_hessian(hessian)
     values, vectors = np.linalg.eigh(matrix)
     starts = _starts(w0, matrix.shape[0])
-    power = as_step_count(k, "k")
+    power = as_count(k, "k", minimum=0)
     factors = 1.0 - as_float_array(eta, "eta")[..., None] * np.maximum(values, 0.0)
     with np.errstate(over="ignore", invalid="ignore"):
         coordinates = (starts @ vectors) * factors**power
@@ -365,7 +365,7 @@ class LeastSquares:
             A divergent run overflows to inf, then NaN (see :func:`first_nonfinite_step`).
         """
         rates = as_float_array(learning_rate, "learning_rate")[..., None]
-        step_count = as_step_count(steps)
+        step_count = as_count(steps, "steps", minimum=0)
         dimension = self.x.shape[1]
         start = np.zeros(dimension) if w0 is None else _starts(w0, dimension)
         w = np.broadcast_to(start, (*rates.shape[:-1], dimension)).copy()
@@ -412,8 +412,8 @@ def least_squares(
     >>> bool(np.array_equal(small.x, large.x[:100]))
     True
     """
-    samples = as_step_count(n_samples, "n_samples")
-    features = as_step_count(n_features, "n_features")
+    samples = as_count(n_samples, "n_samples", minimum=0)
+    features = as_count(n_features, "n_features", minimum=0)
     if samples < 1 or features < 1:
         raise ValueError(
             f"n_samples and n_features must be >= 1, got {n_samples!r} and {n_features!r}"
@@ -478,7 +478,7 @@ def quartic_iterate(eta: ArrayLike, x0: ArrayLike, steps: int) -> FloatArray:
     """
     rates = as_float_array(eta, "eta")
     starts = as_float_array(x0, "x0")
-    step_count = as_step_count(steps)
+    step_count = as_count(steps, "steps", minimum=0)
     shape = np.broadcast_shapes(rates.shape, starts.shape)
     path = np.empty((*shape, step_count + 1))
     path[..., 0] = starts

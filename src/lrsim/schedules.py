@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_count, as_float_array
+from lrsim._validation import as_count, as_float_array, as_real
 from lrsim.callbacks import Callback, Logs
 
 __all__ = [
@@ -48,19 +48,6 @@ def _as_steps(step: ArrayLike) -> NDArray[np.float64]:
     if np.any(steps < 0):
         raise ValueError(f"step must be >= 0 (0 is the first optimizer update), got {step!r}")
     return steps
-
-
-def _as_positive_steps(value: Any, name: str) -> float:
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be a number > 0, got {value!r}")
-    return float(as_float_array(value, name, positive=True))
-
-
-def _as_rate(value: Any, name: str) -> float:
-    rate = float(as_float_array(value, name))
-    if rate < 0:
-        raise ValueError(f"{name} must be >= 0, got {value!r}")
-    return rate
 
 
 def _unwrap(array: NDArray[np.float64]) -> Any:
@@ -148,9 +135,11 @@ class ExponentialDecay(LearningRateSchedule):
         decay_rate: float,
         staircase: bool = False,
     ) -> None:
-        self.initial_learning_rate = _as_rate(initial_learning_rate, "initial_learning_rate")
-        self.decay_steps = _as_positive_steps(decay_steps, "decay_steps")
-        self.decay_rate = _as_rate(decay_rate, "decay_rate")
+        self.initial_learning_rate = as_real(
+            initial_learning_rate, "initial_learning_rate", low=0.0
+        )
+        self.decay_steps = as_real(decay_steps, "decay_steps", low=0.0, low_open=True)
+        self.decay_rate = as_real(decay_rate, "decay_rate", low=0.0)
         self.staircase = bool(staircase)
 
     def _rates(self, steps: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -250,15 +239,15 @@ class CosineDecay(LearningRateSchedule):
         warmup_target: float | None = None,
         warmup_steps: float = 0,
     ) -> None:
-        self.initial_learning_rate = _as_rate(initial_learning_rate, "initial_learning_rate")
-        self.decay_steps = _as_positive_steps(decay_steps, "decay_steps")
-        self.alpha = float(as_float_array(alpha, "alpha"))
-        if not 0.0 <= self.alpha <= 1.0:
-            raise ValueError(f"alpha must be in [0, 1], got {alpha!r}")
-        self.warmup_target = (
-            None if warmup_target is None else _as_rate(warmup_target, "warmup_target")
+        self.initial_learning_rate = as_real(
+            initial_learning_rate, "initial_learning_rate", low=0.0
         )
-        self.warmup_steps = _as_rate(warmup_steps, "warmup_steps")
+        self.decay_steps = as_real(decay_steps, "decay_steps", low=0.0, low_open=True)
+        self.alpha = as_real(alpha, "alpha", low=0.0, high=1.0)
+        self.warmup_target = (
+            None if warmup_target is None else as_real(warmup_target, "warmup_target", low=0.0)
+        )
+        self.warmup_steps = as_real(warmup_steps, "warmup_steps", low=0.0)
 
     def _cosine(self, steps: NDArray[np.float64], peak: float) -> NDArray[np.float64]:
         cosine = 0.5 * (1.0 + np.cos(math.pi * steps / self.decay_steps))

@@ -34,7 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_float_array, as_step_count
+from lrsim._validation import as_count, as_float_array
 
 __all__ = [
     "DEFAULT_STEP",
@@ -181,11 +181,11 @@ def top_eigenvalue(
     >>> top_eigenvalue(lambda v: np.einsum("kij,kj->ki", stack, v), 4, members=2).round(10)
     array([4., 8.])
     """
-    dimension = as_step_count(size, "size")
-    count = min(as_step_count(iterations, "iterations"), dimension)
+    dimension = as_count(size, "size", minimum=0)
+    count = min(as_count(iterations, "iterations", minimum=0), dimension)
     if count < 1:
         raise ValueError(f"size and iterations must be >= 1, got {size!r} and {iterations!r}")
-    batch = 1 if members is None else as_step_count(members, "members")
+    batch = 1 if members is None else as_count(members, "members", minimum=0)
     rng = np.random.default_rng(seed)
     basis = np.zeros((batch, count, dimension))
     start = rng.standard_normal((batch, dimension))
@@ -408,8 +408,8 @@ def full_batch_descent(
             f"learning_rate must be a number or have shape {expected_shape} (one per member), "
             f"got shape {rates.shape}"
         )
-    step_count = as_step_count(steps)
-    interval = as_step_count(sharpness_every, "sharpness_every")
+    step_count = as_count(steps, "steps", minimum=0)
+    interval = as_count(sharpness_every, "sharpness_every", minimum=0)
     if interval < 1:
         raise ValueError(f"sharpness_every must be an integer >= 1, got {sharpness_every!r}")
     rng = np.random.default_rng(seed)

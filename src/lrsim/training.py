@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_count, as_one_hot, as_step_count
+from lrsim._validation import as_count, as_one_hot
 from lrsim.callbacks import Callback
 from lrsim.network import Sequential, categorical_crossentropy
 from lrsim.optimizers import Optimizer
@@ -143,7 +143,7 @@ class History:
         """
         if self.ensemble_size is None:
             raise ValueError("member() needs the history of an ensemble")
-        position = as_step_count(index, "index")
+        position = as_count(index, "index", minimum=0)
         if position >= self.ensemble_size:
             raise ValueError(f"index must be in [0, {self.ensemble_size}), got {index}")
         single = History(None, dict(self.params))
@@ -279,7 +279,7 @@ def fit(
     """
     callbacks = list(callbacks)
     _check_arguments(model, optimizer, callbacks, validation_data)
-    epoch_count = as_step_count(epochs, "epochs")
+    epoch_count = as_count(epochs, "epochs", minimum=0)
     size = as_count(batch_size, "batch_size")
     dtype = model._params.dtype
     classes = model.layers[-1].units
