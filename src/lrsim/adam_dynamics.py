@@ -350,12 +350,15 @@ def adam_on_parabola(
     cast = float_dtype.type
     x = np.full(rates.shape, start, dtype=float_dtype)
     state = optimizer.init_state(x)
+    gradient, scratch = np.empty_like(x), (np.empty_like(x), np.empty_like(x))
     path = np.empty((rates.size, count + 1), dtype=float_dtype)
     sharpness = np.empty((rates.size, count))
     path[:, 0] = x
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         for k in range(count):
-            x, state = optimizer.update(x, cast(scale) * x, state, typed_rate, k)
+            # Adam's own in-place step: the pure update() would copy x and state every step.
+            np.multiply(cast(scale), x, out=gradient)
+            optimizer._update_in_place(x, gradient, state, typed_rate, k, scratch=scratch)
             path[:, k + 1] = x
             sharpness[:, k] = scale * optimizer.effective_learning_rate(state, k)
     return AdamRun(stored, path, sharpness)
