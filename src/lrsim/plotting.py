@@ -7,12 +7,17 @@ the same colour on every page (:data:`SEED_COLORS`).
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Sequence
 from typing import Any
 
+import matplotlib.scale
 import matplotlib.style
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import LogLocator, NullLocator
+from matplotlib.axis import Axis
+from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullLocator
 from numpy.typing import ArrayLike
 
 from lrsim.parabola import SEED_CURVATURE, loss
@@ -20,8 +25,10 @@ from lrsim.parabola import SEED_CURVATURE, loss
 __all__ = [
     "BOOK_STYLE",
     "LEARNING_RATE_COLORS",
+    "MINOR_TICK_DECADES",
     "OKABE_ITO",
     "SEED_COLORS",
+    "PowerOfTenFormatter",
     "eta_color",
     "learning_rate_color",
     "plot_abs_iterates",
@@ -87,17 +94,89 @@ BOOK_STYLE: dict[str, Any] = {
 """The matplotlib rcParams of every figure in the book."""
 
 
+MINOR_TICK_DECADES = 3
+"""Log axes spanning more decades than this get no minor ticks: they would only crowd the axis."""
+
+_SUPERSCRIPTS = str.maketrans("-0123456789", "\N{SUPERSCRIPT MINUS}⁰¹²³⁴⁵⁶⁷⁸⁹")
+_MATHTEXT_EXPONENT = re.compile(r"\^\{(-?[0-9]+)\}")
+
+
+class PowerOfTenFormatter(LogFormatterSciNotation):
+    """Matplotlib's log-axis labels (10⁻³, 2×10⁻³) written in plain Unicode instead of mathtext.
+
+    The labels are the same; only mathtext is avoided. Parsing one mathtext label costs about
+    10 ms, and log-axis labels made a fifth of the time the book's figures took to render.
+
+    Examples
+    --------
+    >>> label = PowerOfTenFormatter(labelOnlyBase=False)
+    >>> label(1e-3), label(2e-3), label(1.0), label(-1e4)
+    ('10⁻³', '2×10⁻³', '10⁰', '−10⁴')
+    """
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        label = super().__call__(x, pos)
+        if not label.startswith("$"):
+            return label
+        body = label.removeprefix("$\\mathdefault{").removesuffix("}$").replace("\\times", "×")
+        body = _MATHTEXT_EXPONENT.sub(lambda match: match.group(1).translate(_SUPERSCRIPTS), body)
+        return body.replace("-", "\N{MINUS SIGN}")
+
+
+class _SparseMinorLogLocator(LogLocator):
+    """Minor ticks of a log axis, none at all once the view spans many decades."""
+
+    def tick_values(self, vmin: float, vmax: float) -> Sequence[float]:
+        low, high = sorted((vmin, vmax))
+        if low > 0 and math.log10(high / low) > MINOR_TICK_DECADES:
+            return []
+        return super().tick_values(vmin, vmax)
+
+
+class _BookLogScale(matplotlib.scale.LogScale):
+    """Matplotlib's "log" scale with the book's labels and minor ticks."""
+
+    name = "log"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Matplotlib < 3.11 passes the axis first, later versions only when the constructor
+        # names an `axis` parameter (and warn that it is deprecated): accept both.
+        super().__init__(*args, **kwargs)
+
+    def set_default_locators_and_formatters(self, axis: Axis) -> None:
+        super().set_default_locators_and_formatters(axis)
+        axis.set_major_formatter(PowerOfTenFormatter(self.base))
+        axis.set_minor_formatter(
+            PowerOfTenFormatter(self.base, labelOnlyBase=self.subs is not None)
+        )
+        subs = None if self.subs is None else [float(sub) for sub in self.subs]
+        axis.set_minor_locator(_SparseMinorLogLocator(self.base, subs))
+
+
 def use_book_style() -> None:
-    """Apply :data:`BOOK_STYLE` to matplotlib's global rcParams.
+    """Apply :data:`BOOK_STYLE` to matplotlib's global rcParams, and the book's log axes.
+
+    From then on every log axis (``set_yscale("log")``, ``semilogy``, ``loglog``) labels its
+    ticks with :class:`PowerOfTenFormatter` and has no minor ticks when it spans more than
+    :data:`MINOR_TICK_DECADES` decades.
 
     Examples
     --------
     >>> import matplotlib
+    >>> import matplotlib.pyplot as plt
     >>> use_book_style()
     >>> matplotlib.rcParams["svg.hashsalt"]
     'lrsim'
+    >>> fig, ax = plt.subplots()
+    >>> ax.set_xscale("log")
+    >>> ax.set_xlim(1e-5, 1)
+    (1e-05, 1)
+    >>> [label.get_text() for label in ax.get_xticklabels()][1:4], len(ax.get_xticks(minor=True))
+    (['10⁻⁵', '10⁻⁴', '10⁻³'], 0)
+    >>> plt.close(fig)
     """
     matplotlib.style.use(BOOK_STYLE)
+    matplotlib.scale.register_scale(_BookLogScale)
 
 
 def eta_color(eta: float) -> str:
