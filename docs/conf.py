@@ -40,13 +40,14 @@ def commit_time() -> str:
     return result.stdout.strip() or "1767225600"
 
 
-# The kernels get an IPython profile of their own, so that no user startup file runs in a build
-# and no history is written, and so that IPKernelApp does not log on every page that it talks to
-# the build over local TCP without encryption (a warning about a setup it cannot change).
+# The kernels get an IPython profile of their own (under build/), so that no user startup file
+# runs in a build, and so that IPKernelApp does not log on every page that it talks to the build
+# over local TCP without encryption (a warning about a setup it cannot change). History stays
+# on: with HistoryManager.enabled = False, one kernel in two took 3 s longer to shut down.
 IPYTHON_PROFILE = BUILD / "ipython" / "profile_default"
 IPYTHON_PROFILE.mkdir(parents=True, exist_ok=True)
 (IPYTHON_PROFILE / "ipython_kernel_config.py").write_text(
-    'c.IPKernelApp.log_level = "ERROR"\nc.HistoryManager.enabled = False\n', encoding="utf-8"
+    'c.IPKernelApp.log_level = "ERROR"\n', encoding="utf-8"
 )
 os.environ["IPYTHONDIR"] = str(IPYTHON_PROFILE.parent)
 
