@@ -86,9 +86,11 @@ def main() -> None:
             for page, seconds in runtimes.items()
             if any(fnmatch.fnmatch(page, pattern) for pattern in patterns)
         )
+        pairs = zip(walls["whole book"], walls[name], strict=True)
+        paired = ", ".join(f"{whole_time - part_time:.1f}" for whole_time, part_time in pairs)
         print(
             f"  {name:40} adds {whole - without:5.1f} s (book without it: {without:.1f} s; "
-            f"its pages execute for {executing:.1f} s in all)"
+            f"repeat by repeat: {paired} s; its pages execute for {executing:.1f} s in all)"
         )
     print(f"load average at end {os.getloadavg()[0]:.1f}")
 
