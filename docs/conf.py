@@ -11,8 +11,13 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
+import uuid
 from importlib.metadata import version
 from pathlib import Path
+
+import jupyter_client
+from jupyter_client.manager import AsyncKernelManager
 
 import lrsim
 
@@ -40,16 +45,29 @@ def commit_time() -> str:
     return result.stdout.strip() or "1767225600"
 
 
-# The kernels get an IPython profile of their own (under build/), so that no user startup file
-# runs in a build, and so that IPKernelApp does not log on every page that it talks to the build
-# over local TCP without encryption (a warning about a setup it cannot change). History stays
-# on: with HistoryManager.enabled = False, one kernel in two took 3 s longer to shut down.
-IPYTHON_PROFILE = BUILD / "ipython" / "profile_default"
-IPYTHON_PROFILE.mkdir(parents=True, exist_ok=True)
-(IPYTHON_PROFILE / "ipython_kernel_config.py").write_text(
-    'c.IPKernelApp.log_level = "ERROR"\n', encoding="utf-8"
-)
-os.environ["IPYTHONDIR"] = str(IPYTHON_PROFILE.parent)
+class UnixSocketKernelManager(AsyncKernelManager):
+    """Kernels that talk to the build over Unix sockets at absolute, unique paths.
+
+    With -j, the reading processes start kernels at the same time, and each picks "free" TCP
+    ports on its own: two kernels could be handed the same port ("Address already in use"),
+    which failed a build about once in twenty. Socket files named after a fresh UUID cannot
+    collide, and absolute paths work whatever folder a page's kernel runs in.
+    """
+
+    def _transport_default(self) -> str:
+        return "ipc"
+
+    def _ip_default(self) -> str:
+        return str(Path(tempfile.gettempdir()) / f"lrsim-kernel-{uuid.uuid4().hex}")
+
+
+# Nothing in MyST-NB or jupyter-cache passes configuration down to nbclient, whose default
+# kernel manager is whatever jupyter_client.AsyncKernelManager is when a page executes.
+jupyter_client.AsyncKernelManager = UnixSocketKernelManager
+
+# An IPython directory of their own (under build/), so that no user startup file runs in a
+# build and changes what the pages print.
+os.environ["IPYTHONDIR"] = str(BUILD / "ipython")
 
 # Same commit, same bytes: matplotlib stamps SVGs with this date instead of the clock's, and
 # the kernels inherit it.
