@@ -7,11 +7,12 @@ import pytest
 
 from lrsim.diagnostics import (
     LOSS_CEILING,
-    clipped_fraction,
+    constant_output,
     dead_relu_fraction,
     epochs_to_reach,
     keras_plateau_schedule,
     learning_rate_cuts,
+    saturated_fraction,
     torch_plateau_schedule,
 )
 from lrsim.network import Dense, Sequential
@@ -55,12 +56,29 @@ def test_dead_relu_fraction_counts_units_silent_on_every_sample() -> None:
     np.testing.assert_array_equal(dead_relu_fraction(model, [[0.5], [1.0]]), [0.0, 0.5])
 
 
-def test_clipped_fraction_finds_samples_at_the_loss_ceiling() -> None:
-    model = Sequential([Dense(2, "softmax")], input_dim=1, seed=0)
+@pytest.mark.parametrize(
+    ("backend", "loss"),
+    [("jax", LOSS_CEILING / 2), ("torch", LOSS_CEILING / 2), ("tensorflow", 50.0)],
+)
+def test_saturated_samples_cost_the_ceiling_when_clipped_and_the_margin_on_tensorflow(
+    backend: str, loss: float
+) -> None:
+    model = Sequential([Dense(2, "softmax")], input_dim=1, seed=0, backend=backend)
     model.set_weights([np.array([[50.0, -50.0]]), np.zeros(2)])
     x, y = [[1.0], [1.0]], np.eye(2)[[1, 0]]
-    assert clipped_fraction(model, x, y) == 0.5
-    assert model.evaluate(x, y)["loss"] == pytest.approx(LOSS_CEILING / 2, rel=1e-6)
+    assert saturated_fraction(model, x, y) == 0.5
+    assert model.evaluate(x, y)["loss"] == pytest.approx(loss, rel=1e-6)
+
+
+def test_constant_output_marks_members_with_a_dead_layer() -> None:
+    model = Sequential([Dense(3, "relu"), Dense(2, "softmax")], input_dim=1, seed=[0, 1])
+    weights = model.get_weights()
+    weights[1][1] = -10.0  # member 1: every hidden unit negative on inputs in [-1, 1]
+    weights[0][1] = 0.0
+    model.set_weights(weights)
+    x = np.linspace(-1, 1, 5)[:, None]
+    np.testing.assert_array_equal(constant_output(model, x), [False, True])
+    assert dead_relu_fraction(model, x)[1] == 1.0
 
 
 def test_epochs_to_reach_ignores_nan_and_reports_never_as_minus_one() -> None:

@@ -1,4 +1,4 @@
-"""The dense classifier: initialisation, Keras weight layout, clipped cross-entropy, backprop."""
+"""The dense classifier: initialisation, Keras weight layout, both backends' cross-entropy, backprop."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrsim.network import (
+    BACKENDS,
     Dense,
     Sequential,
     categorical_accuracy,
@@ -44,18 +45,19 @@ def finite_difference_gradients(model, x, y, h=1e-6):
     return gradients
 
 
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
 @settings(max_examples=8, deadline=None)
 @given(model_seed=st.integers(0, 2**16), data_seed=st.integers(0, 2**16))
-def test_backprop_matches_finite_differences(model_seed, data_seed):
-    model = Sequential(LAYERS, input_dim=2, seed=model_seed)
+def test_backprop_matches_finite_differences(backend, model_seed, data_seed):
+    model = Sequential(LAYERS, input_dim=2, seed=model_seed, backend=backend)
     x, y = batch(data_seed)
     _, gradients = model.loss_and_gradients(x, y)
     for analytic, numeric in zip(gradients, finite_difference_gradients(model, x, y), strict=True):
         np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
 
 
-def test_clipped_samples_contribute_no_gradient():
-    model = Sequential([Dense(2, "softmax")], input_dim=1, seed=0)
+def test_clipped_samples_contribute_no_gradient_on_the_jax_backend():
+    model = Sequential([Dense(2, "softmax")], input_dim=1, seed=0, backend="jax")
     model.set_weights([np.array([[100.0, -100.0]]), np.zeros(2)])
     x = np.array([[1.0], [1.0]])
     y = np.array([[0.0, 1.0], [1.0, 0.0]])  # the first is hopelessly wrong, the second certain
@@ -63,6 +65,73 @@ def test_clipped_samples_contribute_no_gradient():
     assert loss == pytest.approx((-np.log(1e-7) - np.log(1 - 1e-7)) / 2)
     for gradient in gradients:
         np.testing.assert_array_equal(gradient, 0.0)
+
+
+def saturated_model(backend, dtype="float64"):
+    """One softmax layer whose logit for the wrong class leads the true one's by 50."""
+    model = Sequential([Dense(3, "softmax")], input_dim=2, backend=backend, dtype=dtype)
+    model.set_weights([np.array([[50.0, 0.0, 0.0], [0.0, 0.5, -0.5]]), np.zeros(3)])
+    return model
+
+
+SATURATED_X = np.array([[1.0, 0.0], [0.0, 1.0]])
+SATURATED_Y = np.eye(3)[[1, 2]]  # sample 0: logits (50, 0, 0), true class 1
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_tensorflow_backend_computes_the_loss_from_logits_unclipped(dtype):
+    """Closed form: sample 0, logits (50, 0, 0) with true class 1, costs
+    log(e^50 + 2) = 50 + log(1 + 2e^-50), which is 50 in either precision; sample 1 costs
+    log(1 + e^0.5 + e^-0.5) + 0.5. The gradient by the logits is softmax - y: for the wrong
+    sample its true-class entry is -1 (it never vanishes, unlike the clipped backends')."""
+    eps = float(np.finfo(dtype).eps)
+    model = saturated_model("tensorflow", dtype)
+    loss, gradients = model.loss_and_gradients(SATURATED_X[:1], SATURATED_Y[:1])
+    assert loss == pytest.approx(50.0, rel=eps)
+    probabilities = softmax(np.array([50.0, 0.0, 0.0]))
+    # d loss / d bias = p - y, and the kernel's first row gets x_0 = 1 times the same.
+    np.testing.assert_allclose(gradients[1], probabilities - [0, 1, 0], rtol=1e-6, atol=1e-30)
+    assert gradients[1][1] == pytest.approx(-1.0)
+    both = model.evaluate(SATURATED_X, SATURATED_Y)["loss"]
+    second = np.log(1 + np.exp(0.5) + np.exp(-0.5)) + 0.5
+    assert both == pytest.approx((50.0 + second) / 2, rel=10 * eps)
+
+
+def test_jax_backend_clips_the_same_sample_at_the_ceiling():
+    model = saturated_model("jax")
+    loss, gradients = model.loss_and_gradients(SATURATED_X[:1], SATURATED_Y[:1])
+    assert loss == pytest.approx(-np.log(1e-7))
+    for gradient in gradients:
+        np.testing.assert_array_equal(gradient, 0.0)
+
+
+def test_backends_agree_wherever_no_probability_is_clipped():
+    x, y = batch(5)
+    losses = {}
+    for backend in BACKENDS:
+        model = Sequential(LAYERS, input_dim=2, seed=1, backend=backend)
+        losses[backend] = model.loss_and_gradients(x, y)
+    for backend in BACKENDS[1:]:
+        assert losses[backend][0] == pytest.approx(losses["tensorflow"][0], rel=1e-14)
+        for ours, theirs in zip(losses[backend][1], losses["tensorflow"][1], strict=True):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("backend", "error"), [("tf", ValueError), ("TensorFlow", ValueError), (None, TypeError)]
+)
+def test_unknown_backend_is_refused_with_the_accepted_names(backend, error):
+    with pytest.raises(error, match=r"backend must be one of \('tensorflow', 'jax'"):
+        Sequential([Dense(2, "softmax")], input_dim=1, backend=backend)
+
+
+def test_cross_entropy_from_logits_is_log_softmax_unclipped():
+    logits = np.array([[50.0, 0.0, 0.0], [1000.0, 999.0, -1000.0]])
+    targets = np.eye(3)[[1, 0]]
+    losses = categorical_crossentropy(targets, logits, from_logits=True)
+    np.testing.assert_allclose(losses, [50.0 + np.log1p(2 * np.exp(-50.0)), np.log1p(np.exp(-1))])
+    with pytest.raises(TypeError, match="from_logits must be True or False"):
+        categorical_crossentropy(targets, logits, from_logits="yes")
 
 
 def test_cross_entropy_renormalises_clips_and_is_bounded():

@@ -1,10 +1,13 @@
 """Read a training run the way the case studies do: what died, what saturated, when the LR fell.
 
-* :func:`dead_relu_fraction` and :func:`clipped_fraction` look inside a trained
-  :class:`lrsim.network.Sequential` (one model or an ensemble) for the two ways a too-high
-  learning rate breaks a small softmax classifier without producing NaN: ReLU units that no
-  input switches on any more, and samples whose true-class probability sits at Keras's
-  1e-7 clip, where the loss is the ceiling -log(1e-7) = 16.118 and the gradient is zero.
+* :func:`dead_relu_fraction`, :func:`constant_output` and :func:`saturated_fraction` look
+  inside a trained :class:`lrsim.network.Sequential` (one model or an ensemble) for the ways a
+  too-high learning rate breaks a small softmax classifier without producing NaN: ReLU units
+  that no input switches on any more (when a whole layer is dead, the network predicts the
+  same probabilities for every input), and samples whose true-class probability has fallen to
+  Keras's 1e-7 or below. On the JAX, torch and NumPy backends such a sample sits at the clip,
+  costs the ceiling -log(1e-7) = 16.118 and passes no gradient; on TensorFlow it costs its
+  full logit margin and its gradient is undiminished.
 * :func:`epochs_to_reach` and :func:`learning_rate_cuts` summarise ``History`` arrays.
 * :func:`keras_plateau_schedule` drives lrsim's real :class:`~lrsim.callbacks.ReduceLROnPlateau`
   through a scripted sequence of monitored values; :func:`torch_plateau_schedule` is a small
@@ -27,16 +30,18 @@ from lrsim.optimizers import SGD
 
 __all__ = [
     "LOSS_CEILING",
-    "clipped_fraction",
+    "constant_output",
     "dead_relu_fraction",
     "epochs_to_reach",
     "keras_plateau_schedule",
     "learning_rate_cuts",
+    "saturated_fraction",
     "torch_plateau_schedule",
 ]
 
 LOSS_CEILING = -math.log(1e-7)
-"""Largest per-sample categorical cross-entropy Keras reports: probabilities are clipped to 1e-7."""
+"""Largest per-sample categorical cross-entropy Keras reports on the clipped backends (JAX,
+torch, NumPy), whose probabilities are clipped to 1e-7; TensorFlow's has no ceiling."""
 
 
 def _unwrap(values: NDArray[Any]) -> Any:
@@ -90,11 +95,44 @@ def dead_relu_fraction(model: Sequential, x: ArrayLike) -> Any:
     return _unwrap(np.concatenate(dead, axis=-1).mean(axis=-1))
 
 
-def clipped_fraction(model: Sequential, x: ArrayLike, y: ArrayLike) -> Any:
-    """Return the fraction of samples whose true-class probability is at Keras's 1e-7 clip.
+def constant_output(model: Sequential, x: ArrayLike) -> Any:
+    """Return whether the model predicts the same probabilities for every sample of ``x``.
 
-    Each such sample contributes the ceiling :data:`LOSS_CEILING` (16.118) to the loss and
-    nothing to the gradient.
+    That happens when every unit of some hidden ReLU layer is dead: the layers above see a
+    constant and the output is their biases' softmax. The network then scores the
+    cross-entropy of a fixed guess, at best the class frequencies (log 3 ≈ 1.099 for three
+    balanced classes), and no gradient reaches the layers below.
+
+    Returns
+    -------
+    bool or numpy.ndarray
+        One bool, or one per ensemble member.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lrsim.network import Dense, Sequential
+    >>> model = Sequential([Dense(2, "relu"), Dense(3, "softmax")], input_dim=1, seed=0)
+    >>> bool(constant_output(model, [[1.0], [-1.0]]))
+    False
+    >>> weights = model.get_weights()
+    >>> model.set_weights([np.zeros_like(weights[0]), -np.ones(2), *weights[2:]])
+    >>> bool(constant_output(model, [[1.0], [-1.0]]))
+    True
+    """
+    probabilities = np.asarray(model.predict(x))
+    with np.errstate(invalid="ignore"):
+        spread = probabilities.max(axis=-2) - probabilities.min(axis=-2)
+    return _unwrap(np.all(spread == 0, axis=-1))
+
+
+def saturated_fraction(model: Sequential, x: ArrayLike, y: ArrayLike) -> Any:
+    """Return the fraction of samples whose true-class probability is at or below 1e-7.
+
+    On the clipped backends (``model.backend`` "jax", "torch", "numpy") each such sample sits
+    at Keras's clip: it contributes the ceiling :data:`LOSS_CEILING` (16.118) to the loss and
+    nothing to the gradient. On "tensorflow" it contributes its whole logit margin, and a
+    gradient of -1 on its true-class logit.
 
     Examples
     --------
@@ -102,7 +140,7 @@ def clipped_fraction(model: Sequential, x: ArrayLike, y: ArrayLike) -> Any:
     >>> from lrsim.network import Dense, Sequential
     >>> model = Sequential([Dense(2, "softmax")], input_dim=1, seed=0)
     >>> model.set_weights([np.array([[40.0, -40.0]]), np.zeros(2)])
-    >>> clipped_fraction(model, [[1.0], [1.0], [0.0]], np.eye(2)[[1, 0, 1]])
+    >>> saturated_fraction(model, [[1.0], [1.0], [0.0]], np.eye(2)[[1, 0, 1]])
     0.3333333333333333
     """
     probabilities = np.asarray(model.predict(x), dtype=np.float64)

@@ -3,13 +3,21 @@
 ``Sequential([Dense(32, "relu"), Dense(32, "relu"), Dense(3, "softmax")], input_dim=2)`` is
 the Keras model of the same name: Glorot-uniform kernels and zero biases, weights in Keras's
 layout (``get_weights()`` gives kernel (in, out), bias (out,), ... per layer), and Keras's
-``categorical_crossentropy`` on the softmax output (probabilities renormalised, clipped to
-[1e-7, 1 - 1e-7], so one sample's loss is at most -log(1e-7) ≈ 16.118).
+``categorical_crossentropy`` on the softmax output, as one Keras backend computes it:
+
+* ``backend="tensorflow"`` (the default, as in Keras 3, and what ``tf.keras`` always did):
+  a softmax output carries its logits, and the loss is computed from them
+  (``tf.nn.softmax_cross_entropy_with_logits``): log Σ exp(z − max z) − (z_true − max z),
+  unbounded, no clip. A logit margin of 50 against the true class costs 50.
+* ``backend="jax"`` (also ``"torch"`` and ``"numpy"``): the probabilities are renormalised
+  and clipped to [1e-7, 1 − 1e-7] before the log, so one sample's loss is at most
+  −log(1e-7) ≈ 16.118.
 
 Backpropagation is written out by hand. For one-hot labels the gradient of a sample's loss
-with respect to the output layer's pre-activations is ``p - y``, except when the probability of
-the true class was clipped: then the clip passes no gradient and the sample contributes zero,
-as in Keras. The loss of a batch is the mean over its samples, and so is the gradient.
+with respect to the output layer's pre-activations is ``p - y`` on both backends, except, on
+the clipped backends, when the probability of the true class was clipped: then the clip
+passes no gradient and the sample contributes zero, as in Keras. The loss of a batch is the
+mean over its samples, and so is the gradient.
 
 Ensembles: ``seed=[s_0, ..., s_{K-1}]`` builds K independent models that run as one
 computation. Their weights carry a leading axis of length K, initialised member by member
@@ -31,6 +39,7 @@ from lrsim._validation import as_count, as_features, as_float_dtype, as_one_hot
 
 __all__ = [
     "ACTIVATIONS",
+    "BACKENDS",
     "EPSILON",
     "Dense",
     "Sequential",
@@ -47,6 +56,14 @@ EPSILON = 1e-7
 
 ACTIVATIONS = ("linear", "relu", "softmax")
 """Activations a :class:`Dense` layer accepts."""
+
+BACKENDS = ("tensorflow", "jax", "torch", "numpy")
+"""Keras backends a :class:`Sequential` can compute as (the names ``KERAS_BACKEND`` takes).
+
+TensorFlow computes the cross-entropy of a softmax output from its logits; the other three
+clip the probabilities, and compute the same numbers as one another."""
+
+LOGITS_BACKENDS = frozenset({"tensorflow"})
 
 
 @dataclass(frozen=True)
@@ -118,27 +135,54 @@ def _clip_bounds(dtype: np.dtype[Any]) -> tuple[Any, Any]:
     return dtype.type(EPSILON), dtype.type(1.0 - EPSILON)
 
 
-def categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike) -> FloatArray:
-    """Return Keras's per-sample cross-entropy of probabilities ``y_pred`` against ``y_true``.
+def categorical_crossentropy(
+    y_true: ArrayLike, y_pred: ArrayLike, *, from_logits: bool = False
+) -> FloatArray:
+    """Return Keras's per-sample cross-entropy of ``y_pred`` against ``y_true``.
 
-    ``y_pred`` is renormalised to sum to 1 over the last axis and clipped to
-    [1e-7, 1 - 1e-7] before the logarithm, as in Keras's ``categorical_crossentropy`` with
-    ``from_logits=False`` (JAX, torch and NumPy backends), so each loss is at most 16.118.
+    With ``from_logits=False``, ``y_pred`` holds probabilities: they are renormalised to sum
+    to 1 over the last axis and clipped to [1e-7, 1 - 1e-7] before the logarithm, as every
+    Keras backend does with a plain probability tensor, so each loss is at most 16.118.
+    With ``from_logits=True``, ``y_pred`` holds logits z and the loss is
+    ``log Σ exp(z - max z) - Σ y·(z - max z)``, unclipped: what Keras's TensorFlow backend
+    computes for a ``softmax`` output, whose logits it keeps.
 
     Examples
     --------
     >>> categorical_crossentropy([[0, 1], [1, 0]], [[0.5, 0.5], [0.0, 1.0]])
     array([ 0.69314718, 16.11809565])
+    >>> categorical_crossentropy([[1, 0]], [[0.0, 50.0]], from_logits=True)
+    array([50.])
     """
-    probabilities = np.asarray(y_pred)
-    if not np.issubdtype(probabilities.dtype, np.floating):
-        probabilities = probabilities.astype(np.float64)
-    targets = np.asarray(y_true, dtype=probabilities.dtype)
-    low, high = _clip_bounds(probabilities.dtype)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        normalised = probabilities / probabilities.sum(axis=-1, keepdims=True)
+    if not isinstance(from_logits, (bool, np.bool_)):
+        raise TypeError(f"from_logits must be True or False, got {from_logits!r}")
+    values = np.asarray(y_pred)
+    if not np.issubdtype(values.dtype, np.floating):
+        values = values.astype(np.float64)
+    targets = np.asarray(y_true, dtype=values.dtype)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if from_logits:
+            losses, _ = _logits_crossentropy(targets, values, axis=-1)
+            return losses
+        low, high = _clip_bounds(values.dtype)
+        normalised = values / values.sum(axis=-1, keepdims=True)
         result: FloatArray = -(targets * np.log(np.clip(normalised, low, high))).sum(axis=-1)
     return result
+
+
+def _logits_crossentropy(
+    targets: FloatArray, logits: FloatArray, axis: int
+) -> tuple[FloatArray, FloatArray]:
+    """Per-sample loss and softmax probabilities from logits, in TensorFlow's order of operations.
+
+    TensorFlow's ``SoftmaxCrossEntropyWithLogits`` kernel: shifted = z - max z,
+    s = Σ exp(shifted), loss = Σ y·(log s - shifted), probabilities exp(shifted)/s.
+    """
+    shifted = logits - logits.max(axis=axis, keepdims=True)
+    exponentials = np.exp(shifted)
+    sums = exponentials.sum(axis=axis, keepdims=True)
+    losses: FloatArray = (targets * (np.log(sums) - shifted)).sum(axis=axis)
+    return losses, exponentials / sums
 
 
 def categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> FloatArray:
@@ -178,6 +222,14 @@ def _ensemble_seeds(seed: Any) -> tuple[list[np.random.Generator], bool]:
     return generators, is_ensemble
 
 
+def _as_backend(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"backend must be one of {BACKENDS}, got {value!r}")
+    if value not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {value!r}")
+    return value
+
+
 class Sequential:
     """A stack of :class:`Dense` layers ending in softmax, trained with categorical cross-entropy.
 
@@ -192,6 +244,12 @@ class Sequential:
         an ensemble of K independent members, member k initialised as ``seed=seeds[k]``.
     dtype : {"float64", "float32"}
         Precision of weights and arithmetic.
+    backend : {"tensorflow", "jax", "torch", "numpy"}, default "tensorflow"
+        The Keras backend whose cross-entropy the model computes, as ``KERAS_BACKEND`` names
+        it. ``"tensorflow"`` (Keras 3's default, and ``tf.keras``) computes the loss from the
+        output layer's logits, unclipped; the others clip the probabilities to
+        [1e-7, 1 - 1e-7]. Loss, gradients, ``evaluate`` and :func:`lrsim.training.fit`'s
+        ``loss`` and ``val_loss`` all follow it; ``predict`` is the same on every backend.
 
     Attributes
     ----------
@@ -211,6 +269,16 @@ class Sequential:
     >>> ensemble = Sequential([Dense(3, "softmax")], input_dim=2, seed=[0, 1, 2])
     >>> ensemble.ensemble_size, ensemble.get_weights()[0].shape
     (3, (3, 2, 3))
+
+    The backends part ways on a confidently wrong sample (a logit margin of 50):
+
+    >>> wrong = [np.array([[50.0, 0.0]]), np.zeros(2)]
+    >>> for backend in ("tensorflow", "jax"):
+    ...     model = Sequential([Dense(2, "softmax")], input_dim=1, backend=backend)
+    ...     model.set_weights(wrong)
+    ...     print(backend, round(model.evaluate([[1.0]], [[0, 1]])["loss"], 3))
+    tensorflow 50.0
+    jax 16.118
     """
 
     def __init__(
@@ -220,6 +288,7 @@ class Sequential:
         input_dim: int,
         seed: Any = None,
         dtype: DTypeLike = "float64",
+        backend: str = "tensorflow",
     ) -> None:
         self.layers = tuple(layers)
         if not self.layers or not all(isinstance(layer, Dense) for layer in self.layers):
@@ -231,6 +300,9 @@ class Sequential:
             )
         self.input_dim = as_count(input_dim, "input_dim")
         self._dtype = as_float_dtype(dtype)
+        self.backend = _as_backend(backend)
+        """The Keras backend whose loss the model computes (see :data:`BACKENDS`)."""
+        self._from_logits = self.backend in LOGITS_BACKENDS
         generators, is_ensemble = _ensemble_seeds(seed)
         self.ensemble_size: int | None = len(generators) if is_ensemble else None
         """K for an ensemble, ``None`` for a single model."""
@@ -345,9 +417,16 @@ class Sequential:
             target[...] = array if self.ensemble_size is not None else array[None]
 
     def _as_inputs(self, x: ArrayLike, name: str = "x") -> FloatArray:
-        """Return ``x`` checked, transposed to (in + 1, samples) with the last row all ones."""
-        inputs = as_features(x, name, self.input_dim).astype(self._dtype, copy=False)
-        return np.concatenate([inputs.T, np.ones((1, len(inputs)), dtype=self._dtype)])
+        """Return ``x`` checked, transposed to (in + 1, samples) with the last row all ones.
+
+        The result is row-major, like the shuffled copies ``fit`` takes its batches from:
+        BLAS may sum a product of a row-major and of a column-major matrix in different
+        orders, and a batch must give the same bits however it reached the model.
+        """
+        inputs = as_features(x, name, self.input_dim)
+        rows = np.ones((self.input_dim + 1, len(inputs)), dtype=self._dtype)
+        rows[:-1] = inputs.T
+        return rows
 
     # Inside the model, arrays are laid out features × samples, as in a = Wᵀx: a layer's
     # input is (K, in + 1, B) and its output (K, out, B). Sums over the classes and the
@@ -373,10 +452,10 @@ class Sequential:
         return workspace
 
     def _forward(self, x: FloatArray) -> list[FloatArray]:
-        """Return the input and every layer's output, hidden ones with their row of ones.
+        """Return the input, every hidden layer's output (with its row of ones) and the logits.
 
         ``x`` is (K or 1, in + 1, B). The hidden outputs live in reused buffers, valid until
-        the next call; the returned probabilities (K, classes, B) are a new array.
+        the next call; the returned logits (K, classes, B) are a new array.
         """
         outputs = [x]
         buffers, _ = self._workspace(x.shape[-1])
@@ -389,9 +468,33 @@ class Sequential:
             elif layer.activation == "softmax":
                 values[...] = _softmax(values, axis=-2)
             outputs.append(buffer)
-        logits = np.matmul(self._layer_weights[-1].swapaxes(-1, -2), outputs[-1])
-        outputs.append(_softmax(logits, axis=-2))
+        outputs.append(np.matmul(self._layer_weights[-1].swapaxes(-1, -2), outputs[-1]))
         return outputs
+
+    def _losses(
+        self, logits: FloatArray, y: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Per-sample losses (K, B), the probabilities, and each loss's gradient by the logits.
+
+        ``logits`` and the one-hot ``y`` are (K, classes, B). The gradient is ``p - y`` for
+        every sample, zeroed on the clipped backends where the true-class probability sat at
+        the clip. Call inside ``np.errstate`` when weights may be non-finite.
+        """
+        # Backprop's matrix products must see delta in one memory layout whatever the layout
+        # of y (a shuffled view in fit, a transposed one in loss_and_gradients): BLAS sums in
+        # a layout-dependent order, and fit must equal the batch-by-batch reference bit for bit.
+        if self._from_logits:
+            losses, probabilities = _logits_crossentropy(y, logits, axis=-2)
+            return losses, probabilities, np.subtract(probabilities, y, order="C")
+        probabilities = _softmax(logits, axis=-2)
+        low, high = _clip_bounds(self._dtype)
+        normalised = probabilities / probabilities.sum(axis=-2, keepdims=True)
+        true_class = (normalised * y).sum(axis=-2)
+        clipped = np.minimum(np.maximum(true_class, low), high)
+        # The clip has zero derivative where it is active.
+        delta = np.subtract(normalised, y, order="C")
+        delta *= (clipped == true_class)[:, None, :]
+        return -np.log(clipped), probabilities, delta
 
     def _loss_and_gradients(self, x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Forward, loss and backprop of one batch; the gradients land in ``self._grads``.
@@ -401,18 +504,11 @@ class Sequential:
         inside ``np.errstate`` when weights may be non-finite.
         """
         outputs = self._forward(x)
-        probabilities = outputs[-1]
         batch_size = self._dtype.type(x.shape[-1])
-        low, high = _clip_bounds(self._dtype)
-        normalised = probabilities / probabilities.sum(axis=-2, keepdims=True)
-        true_class = (normalised * y).sum(axis=-2)
-        clipped = np.minimum(np.maximum(true_class, low), high)
-        loss = np.log(clipped).sum(axis=-1) / -batch_size
-
-        # d(mean loss)/d(logits) = (p - y)/B, zero for samples whose true-class probability
-        # was clipped (the clip has zero derivative there).
-        scale = (clipped == true_class) * (1 / batch_size)
-        delta = (normalised - y) * scale[:, None, :]
+        losses, probabilities, delta = self._losses(outputs[-1], y)
+        loss = losses.sum(axis=-1) / batch_size
+        # d(mean loss)/d(logits) = (p - y)/B
+        delta *= 1 / batch_size
         _, derivatives = self._workspace(x.shape[-1])
         for index in range(len(self.layers) - 1, -1, -1):
             inputs = outputs[index]
@@ -440,13 +536,16 @@ class Sequential:
         """
         inputs = self._as_inputs(x)
         with np.errstate(all="ignore"):
-            return self._squeeze(self._forward(inputs[None])[-1].swapaxes(-1, -2))
+            return self._squeeze(
+                _softmax(self._forward(inputs[None])[-1], axis=-2).swapaxes(-1, -2)
+            )
 
     def evaluate(self, x: ArrayLike, y: ArrayLike) -> dict[str, Any]:
         """Return ``{"loss": ..., "accuracy": ...}`` over all samples (floats, or (K,) arrays).
 
-        The loss is the mean of :func:`categorical_crossentropy`, as Keras's ``evaluate``
-        reports it.
+        The loss is the mean of :func:`categorical_crossentropy` as the model's backend computes
+        it (from the logits on TensorFlow, from clipped probabilities otherwise), as Keras's
+        ``evaluate`` reports it.
 
         Examples
         --------
@@ -459,9 +558,9 @@ class Sequential:
         inputs = self._as_inputs(x)
         targets = as_one_hot(y, "y", inputs.shape[1], self.layers[-1].units)
         with np.errstate(all="ignore"):
-            probabilities = self._forward(inputs[None])[-1].swapaxes(-1, -2)
-        losses = categorical_crossentropy(targets, probabilities)
-        accuracy = categorical_accuracy(targets, probabilities)
+            logits = self._forward(inputs[None])[-1]
+            losses, probabilities, _ = self._losses(logits, targets.T[None].astype(self._dtype))
+        accuracy = categorical_accuracy(targets, probabilities.swapaxes(-1, -2))
         return {
             "loss": _scalar_or_array(self._squeeze(losses.mean(axis=-1))),
             "accuracy": _scalar_or_array(self._squeeze(accuracy.mean(axis=-1))),

@@ -36,7 +36,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from lrsim._validation import as_count, as_one_hot
 from lrsim.callbacks import Callback
-from lrsim.network import Sequential, categorical_crossentropy
+from lrsim.network import Sequential
 from lrsim.optimizers import Optimizer
 
 __all__ = ["Divergence", "History", "fit"]
@@ -292,7 +292,7 @@ def fit(
     if validation_data is not None:
         x_val = model._as_inputs(validation_data[0], "validation_data[0]")
         y_val = as_one_hot(validation_data[1], "validation_data[1]", x_val.shape[1], classes)
-        validation = (x_val[None], y_val.astype(dtype), y_val.argmax(axis=1))
+        validation = (x_val[None], y_val.T[None].astype(dtype), y_val.argmax(axis=1))
     generators, member_generator = _shuffling_orders(seed, model.ensemble_size, bool(shuffle))
 
     steps = math.ceil(samples / size)
@@ -405,10 +405,10 @@ def fit(
             )
             if validation is not None:
                 x_val, y_val, val_labels = validation
-                probabilities = model._forward(x_val)[-1].swapaxes(-1, -2)
-                correct_val = (probabilities.argmax(-1) == val_labels).sum(-1)
+                val_losses, probabilities, _ = model._losses(model._forward(x_val)[-1], y_val)
+                correct_val = (probabilities.argmax(-2) == val_labels).sum(-1)
                 epoch_logs["val_accuracy"] = correct_val.astype(dtype) / dtype.type(len(val_labels))
-                epoch_logs["val_loss"] = categorical_crossentropy(y_val, probabilities).mean(-1)
+                epoch_logs["val_loss"] = val_losses.mean(-1)
             masked = {key: np.where(recorded, value, np.nan) for key, value in epoch_logs.items()}
             logs = _member_logs(masked, model)
             for callback in callbacks:
