@@ -7,7 +7,7 @@ import pytest
 
 from lrsim.diagnostics import (
     LOSS_CEILING,
-    constant_output,
+    dead_layer,
     dead_relu_fraction,
     epochs_to_reach,
     keras_plateau_schedule,
@@ -70,15 +70,20 @@ def test_saturated_samples_cost_the_ceiling_when_clipped_and_the_margin_on_tenso
     assert model.evaluate(x, y)["loss"] == pytest.approx(loss, rel=1e-6)
 
 
-def test_constant_output_marks_members_with_a_dead_layer() -> None:
-    model = Sequential([Dense(3, "relu"), Dense(2, "softmax")], input_dim=1, seed=[0, 1])
+def test_dead_layer_marks_members_whose_output_no_longer_depends_on_the_input() -> None:
+    layers = [Dense(3, "relu"), Dense(2, "relu"), Dense(2, "softmax")]
+    model = Sequential(layers, input_dim=1, seed=[0, 1, 2])
     weights = model.get_weights()
-    weights[1][1] = -10.0  # member 1: every hidden unit negative on inputs in [-1, 1]
+    weights[1][1] = -10.0  # member 1: every unit of the first layer negative on [-1, 1]
     weights[0][1] = 0.0
+    weights[3][2] = -10.0  # member 2: every unit of the second layer
+    weights[2][2] = 0.0
     model.set_weights(weights)
     x = np.linspace(-1, 1, 5)[:, None]
-    np.testing.assert_array_equal(constant_output(model, x), [False, True])
-    assert dead_relu_fraction(model, x)[1] == 1.0
+    np.testing.assert_array_equal(dead_layer(model, x), [False, True, True])
+    probabilities = model.predict(x)
+    assert np.ptp(probabilities[1], axis=0).max() == 0 == np.ptp(probabilities[2], axis=0).max()
+    assert np.ptp(probabilities[0], axis=0).max() > 0
 
 
 def test_epochs_to_reach_ignores_nan_and_reports_never_as_minus_one() -> None:

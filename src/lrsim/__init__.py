@@ -13,7 +13,8 @@ Pure NumPy, typed, deterministic. Submodules:
 ``lrsim.callbacks``
     ReduceLROnPlateau, EarlyStopping, LearningRateScheduler, TerminateOnNaN (Keras 3 semantics).
 ``lrsim.network``
-    A small dense softmax classifier with Keras's clipped cross-entropy and hand-written backprop.
+    A small dense softmax classifier with Keras's cross-entropy as the TensorFlow backend (from
+    logits) or the JAX one (clipped) computes it, and hand-written backprop.
 ``lrsim.training``
     ``fit``: Keras's training loop for one model or a vectorised ensemble; divergence records.
 ``lrsim.datasets``
@@ -26,11 +27,33 @@ Pure NumPy, typed, deterministic. Submodules:
     The book's figure style (the only module that imports matplotlib).
 """
 
+import hashlib
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 try:
     __version__ = version("lrsim")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "source_digest"]
+
+
+def source_digest() -> str:
+    """Return 16 hex digits of SHA-256 over every file of this package (names and bytes).
+
+    The book keys its execution cache on it, and the cross-check record names the source it
+    was made from, so that both can tell when lrsim changed.
+
+    Examples
+    --------
+    >>> len(source_digest()), source_digest() == source_digest()
+    (16, True)
+    """
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

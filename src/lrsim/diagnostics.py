@@ -1,13 +1,15 @@
 """Read a training run the way the case studies do: what died, what saturated, when the LR fell.
 
-* :func:`dead_relu_fraction`, :func:`constant_output` and :func:`saturated_fraction` look
-  inside a trained :class:`lrsim.network.Sequential` (one model or an ensemble) for the ways a
+* :func:`dead_relu_fraction`, :func:`dead_layer` and :func:`saturated_fraction` look inside
+  a trained :class:`lrsim.network.Sequential` (one model or an ensemble) for the ways a
   too-high learning rate breaks a small softmax classifier without producing NaN: ReLU units
   that no input switches on any more (when a whole layer is dead, the network predicts the
   same probabilities for every input), and samples whose true-class probability has fallen to
   Keras's 1e-7 or below. On the JAX, torch and NumPy backends such a sample sits at the clip,
   costs the ceiling -log(1e-7) = 16.118 and passes no gradient; on TensorFlow it costs its
   full logit margin and its gradient is undiminished.
+* :class:`EpochDiagnostics` is a callback that records those three after every epoch of a
+  :func:`lrsim.training.fit`, so that a page can show when a network broke, not only that it did.
 * :func:`epochs_to_reach` and :func:`learning_rate_cuts` summarise ``History`` arrays.
 * :func:`keras_plateau_schedule` drives lrsim's real :class:`~lrsim.callbacks.ReduceLROnPlateau`
   through a scripted sequence of monitored values; :func:`torch_plateau_schedule` is a small
@@ -24,13 +26,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from lrsim._validation import as_count, as_float_array, as_real
-from lrsim.callbacks import ReduceLROnPlateau
+from lrsim.callbacks import Callback, Logs, ReduceLROnPlateau
 from lrsim.network import Sequential
 from lrsim.optimizers import SGD
 
 __all__ = [
     "LOSS_CEILING",
-    "constant_output",
+    "EpochDiagnostics",
+    "dead_layer",
     "dead_relu_fraction",
     "epochs_to_reach",
     "keras_plateau_schedule",
@@ -77,6 +80,11 @@ def dead_relu_fraction(model: Sequential, x: ArrayLike) -> Any:
     >>> dead_relu_fraction(model, np.linspace(-1, 1, 11)[:, None])
     0.5
     """
+    return _unwrap(np.concatenate(_dead_units(model, x), axis=-1).mean(axis=-1))
+
+
+def _dead_units(model: Sequential, x: ArrayLike) -> list[NDArray[np.bool_]]:
+    """Per hidden ReLU layer: which units output 0 for every sample, (units,) or (K, units)."""
     weights = model.get_weights()
     ensemble = model.ensemble_size is not None
     inputs = np.asarray(x, dtype=np.float64)
@@ -86,22 +94,22 @@ def dead_relu_fraction(model: Sequential, x: ArrayLike) -> Any:
         for index, layer in enumerate(model.layers[:-1]):
             kernel, bias = weights[2 * index], weights[2 * index + 1]
             values = activations @ kernel + (bias[:, None, :] if ensemble else bias)
-            alive = (values > 0).any(axis=-2)
+            alive = np.asarray(values > 0).any(axis=-2)
             if layer.activation == "relu":
-                dead.append(~alive)
+                dead.append(np.logical_not(alive))
             activations = np.maximum(values, 0) if layer.activation == "relu" else values
     if not dead:
         raise ValueError("model must have at least one hidden ReLU layer")
-    return _unwrap(np.concatenate(dead, axis=-1).mean(axis=-1))
+    return dead
 
 
-def constant_output(model: Sequential, x: ArrayLike) -> Any:
-    """Return whether the model predicts the same probabilities for every sample of ``x``.
+def dead_layer(model: Sequential, x: ArrayLike) -> Any:
+    """Return whether some hidden ReLU layer has every unit dead on ``x``.
 
-    That happens when every unit of some hidden ReLU layer is dead: the layers above see a
-    constant and the output is their biases' softmax. The network then scores the
-    cross-entropy of a fixed guess, at best the class frequencies (log 3 ≈ 1.099 for three
-    balanced classes), and no gradient reaches the layers below.
+    Then the layers above see a constant: the network predicts the same probabilities for
+    every input, and no gradient reaches the layers below. Only the biases above the dead
+    layer still learn, and the best they can do is the class frequencies (a loss of
+    log 3 ≈ 1.099 for three balanced classes).
 
     Returns
     -------
@@ -113,17 +121,15 @@ def constant_output(model: Sequential, x: ArrayLike) -> Any:
     >>> import numpy as np
     >>> from lrsim.network import Dense, Sequential
     >>> model = Sequential([Dense(2, "relu"), Dense(3, "softmax")], input_dim=1, seed=0)
-    >>> bool(constant_output(model, [[1.0], [-1.0]]))
+    >>> bool(dead_layer(model, [[1.0], [-1.0]]))
     False
     >>> weights = model.get_weights()
     >>> model.set_weights([np.zeros_like(weights[0]), -np.ones(2), *weights[2:]])
-    >>> bool(constant_output(model, [[1.0], [-1.0]]))
+    >>> bool(dead_layer(model, [[1.0], [-1.0]]))
     True
     """
-    probabilities = np.asarray(model.predict(x))
-    with np.errstate(invalid="ignore"):
-        spread = probabilities.max(axis=-2) - probabilities.min(axis=-2)
-    return _unwrap(np.all(spread == 0, axis=-1))
+    layers = _dead_units(model, x)
+    return _unwrap(np.any([layer.all(axis=-1) for layer in layers], axis=0))
 
 
 def saturated_fraction(model: Sequential, x: ArrayLike, y: ArrayLike) -> Any:
@@ -150,6 +156,50 @@ def saturated_fraction(model: Sequential, x: ArrayLike, y: ArrayLike) -> Any:
         true_class = (normalised * targets).sum(axis=-1)
         floor = float(np.asarray(1e-7, dtype=probabilities.dtype))
         return _unwrap(np.mean(~(true_class > floor), axis=-1))
+
+
+class EpochDiagnostics(Callback):
+    """Record :func:`dead_relu_fraction`, :func:`dead_layer` and :func:`saturated_fraction` at
+    the end of every epoch of :func:`lrsim.training.fit`.
+
+    Parameters
+    ----------
+    x : array_like
+        Inputs on which ReLUs count as dead and outputs as constant (the training inputs).
+    x_val, y_val : array_like
+        Samples whose true-class probability is tested against 1e-7 (the validation set).
+
+    Attributes
+    ----------
+    dead, dead_layer, saturated : list of float, bool or numpy.ndarray
+        One entry per epoch (one value per member for an ensemble).
+
+    Examples
+    --------
+    >>> from lrsim.datasets import spirals
+    >>> from lrsim.network import Dense, Sequential
+    >>> from lrsim.optimizers import Adam
+    >>> from lrsim.training import fit
+    >>> data = spirals(n_samples=100, seed=0)
+    >>> model = Sequential([Dense(8, "relu"), Dense(3, "softmax")], input_dim=2, seed=0)
+    >>> inside = EpochDiagnostics(data.x_train, data.x_val, data.y_val)
+    >>> _ = fit(model, Adam(0.01), data.x_train, data.y_train, epochs=3, callbacks=[inside])
+    >>> len(inside.dead), bool(inside.dead_layer[-1]), inside.saturated[-1]
+    (3, False, 0.0)
+    """
+
+    def __init__(self, x: ArrayLike, x_val: ArrayLike, y_val: ArrayLike) -> None:
+        super().__init__()
+        self.x, self.x_val, self.y_val = x, x_val, y_val
+        self.dead: list[Any] = []
+        self.dead_layer: list[Any] = []
+        self.saturated: list[Any] = []
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        """Measure the model as the epoch left it."""
+        self.dead.append(dead_relu_fraction(self.model, self.x))
+        self.dead_layer.append(dead_layer(self.model, self.x))
+        self.saturated.append(saturated_fraction(self.model, self.x_val, self.y_val))
 
 
 def epochs_to_reach(
