@@ -139,14 +139,21 @@ def serve(session: nox.Session) -> None:
     )
 
 
-def keras_env(session: nox.Session) -> dict[str, str]:
-    """Environment for real Keras: JAX backend on the CPU, nothing written to or read from ~/.keras."""
+KERAS_BACKENDS = ("tensorflow", "jax")
+
+
+def keras_env(session: nox.Session, backend: str = "jax") -> dict[str, str]:
+    """Environment for real Keras on one backend, on the CPU, nothing in or from ~/.keras."""
     return {
-        "KERAS_BACKEND": "jax",
+        "KERAS_BACKEND": backend,
         "JAX_PLATFORMS": "cpu",
+        "CUDA_VISIBLE_DEVICES": "",
+        # TensorFlow's C++ start-up chatter goes to stderr; errors still come through.
+        "TF_CPP_MIN_LOG_LEVEL": "2",
         "KERAS_HOME": str(Path(session.create_tmp()) / "keras_home"),
         # Both frameworks may use the machine's 2 cores: OpenBLAS (numpy, lrsim) is capped at 2
-        # threads here, and XLA's CPU client sizes its own thread pool to the 2 visible cores.
+        # threads here, and XLA's and TensorFlow's CPU thread pools size themselves to the 2
+        # visible cores.
         "OMP_NUM_THREADS": "2",
         "OPENBLAS_NUM_THREADS": "2",
         "MKL_NUM_THREADS": "2",
@@ -155,10 +162,23 @@ def keras_env(session: nox.Session) -> dict[str, str]:
 
 @nox.session(default=False)
 def crosscheck(session: nox.Session) -> None:
-    """Compare lrsim with real Keras 3 (JAX backend, CPU): optimizers, ReduceLROnPlateau, fit."""
+    """Compare lrsim with real Keras 3 on the TensorFlow and the JAX backend (CPU), one pytest
+    process per backend, against the committed record docs/reference/crosscheck.json.
+
+    ``nox -s crosscheck -- record`` re-makes the record instead of comparing with it.
+    """
     install_groups(session, "test", "keras")
-    env = keras_env(session) | {"LRSIM_CROSSCHECK": "1"}
-    session.run("pytest", "tests/crosscheck", "--durations=5", *session.posargs, env=env)
+    args = list(session.posargs)
+    env = {"LRSIM_CROSSCHECK": "1"}
+    if "record" in args:
+        args.remove("record")
+        env["LRSIM_CROSSCHECK_RECORD"] = "write"
+    for backend in KERAS_BACKENDS:
+        session.log(f"Keras backend: {backend}")
+        session.run(
+            "pytest", "tests/crosscheck", "--durations=5", *args,
+            env=keras_env(session, backend) | env,
+        )  # fmt: skip
 
 
 @nox.session(default=False)

@@ -1,14 +1,16 @@
-"""Drive real Keras 3 (JAX backend) the way the cross-checks need: every function here runs Keras's
-own code (optimizers, callbacks, ``Model.fit``) and returns plain NumPy results."""
+"""Drive real Keras 3 the way the cross-checks need: every function here runs Keras's own code
+(optimizers, callbacks, ``Model.fit``) on the process's backend, TensorFlow or JAX, and returns
+plain NumPy results. Where the two backends compile differently, the function says how."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import jax
 import keras
 import numpy as np
+
+BACKEND = keras.backend.backend()
 
 Gradient = Callable[[list[np.ndarray]], list[np.ndarray]]
 
@@ -34,41 +36,92 @@ def optimizer_trajectory(
     return [np.stack(trajectory) for trajectory in iterates]
 
 
-def jitted_optimizer_trajectories(
+def compiled_optimizer_trajectories(
     optimizer: keras.optimizers.Optimizer,
     learning_rates: Sequence[float],
     start: Sequence[np.ndarray],
     gradient: Gradient,
     steps: int,
 ) -> list[list[np.ndarray]]:
-    """The same iterates with the update compiled by XLA, as ``Model.fit`` runs it on JAX.
+    """The same iterates with the update compiled as ``Model.fit`` compiles it on the backend.
 
-    One compiled step serves every learning rate: the rate is one of the optimizer's state
-    variables, set per run as Keras's float32 variable stores it. ``gradient`` must be
-    traceable by JAX. Returns the iterates per learning rate, then per variable.
+    JAX: ``jax.jit`` of ``stateless_apply`` (XLA, which may fuse multiply-adds). TensorFlow:
+    a ``tf.function`` graph of ``optimizer.apply``, without XLA, as ``fit`` runs on a machine
+    with no accelerator (Keras resolves ``jit_compile="auto"`` to False there). One compiled
+    step serves every learning rate: the rate is one of the optimizer's variables, set per run
+    as Keras's float32 variable stores it. ``gradient`` must be traceable by the backend.
+    Returns the iterates per learning rate, then per variable.
     """
     variables = [keras.Variable(np.array(x, dtype=np.float32)) for x in start]
     optimizer.build(variables)
+    stepper = _graph_stepper if BACKEND == "tensorflow" else _jit_stepper
+    reset, advance = stepper(optimizer, variables, gradient)
+    runs = []
+    for learning_rate in learning_rates:
+        reset(learning_rate)
+        iterates = [[np.array(x, dtype=np.float32)] for x in start]
+        for _ in range(steps):
+            for trajectory, value in zip(iterates, advance(), strict=True):
+                trajectory.append(np.asarray(value).copy())
+        runs.append([np.stack(trajectory) for trajectory in iterates])
+    return runs
+
+
+Stepper = tuple[Callable[[float], None], Callable[[], list[Any]]]
+
+
+def _jit_stepper(
+    optimizer: keras.optimizers.Optimizer, variables: list[Any], gradient: Gradient
+) -> Stepper:
+    """``reset(lr)`` and ``advance() -> values`` for a ``jax.jit`` of ``stateless_apply``."""
+    import jax
+
     initial_state = [v.value for v in optimizer.variables]
+    initial_values = [v.value for v in variables]
     rate_index = next(i for i, v in enumerate(optimizer.variables) if v.name == "learning_rate")
+    current: dict[str, list[Any]] = {}
 
     @jax.jit
     def step(state: list[Any], values: list[Any]) -> tuple[list[Any], list[Any]]:
         values, state = optimizer.stateless_apply(state, gradient(values), values)
         return state, values
 
-    runs = []
-    for learning_rate in learning_rates:
+    def reset(learning_rate: float) -> None:
         state = list(initial_state)
         state[rate_index] = jax.numpy.asarray(learning_rate, dtype="float32")
-        values = [v.value for v in variables]
-        iterates = [[np.array(x, dtype=np.float32)] for x in start]
-        for _ in range(steps):
-            state, values = step(state, values)
-            for trajectory, value in zip(iterates, values, strict=True):
-                trajectory.append(np.asarray(value).copy())
-        runs.append([np.stack(trajectory) for trajectory in iterates])
-    return runs
+        current.update(state=state, values=list(initial_values))
+
+    def advance() -> list[Any]:
+        current["state"], current["values"] = step(current["state"], current["values"])
+        return current["values"]
+
+    return reset, advance
+
+
+def _graph_stepper(
+    optimizer: keras.optimizers.Optimizer, variables: list[Any], gradient: Gradient
+) -> Stepper:
+    """``reset(lr)`` and ``advance() -> values`` for a ``tf.function`` of ``optimizer.apply``."""
+    import tensorflow as tf
+
+    start = [np.asarray(v.value).copy() for v in variables]
+
+    @tf.function
+    def step() -> None:
+        optimizer.apply(gradient([v.value for v in variables]), variables)
+
+    def reset(learning_rate: float) -> None:
+        for variable in optimizer.variables:
+            variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
+        optimizer.learning_rate.assign(np.float32(learning_rate))
+        for variable, x in zip(variables, start, strict=True):
+            variable.assign(x)
+
+    def advance() -> list[Any]:
+        step()
+        return [v.value for v in variables]
+
+    return reset, advance
 
 
 class _InjectMonitor(keras.callbacks.Callback):
@@ -154,14 +207,27 @@ def dense_classifier(weights: Sequence[np.ndarray]) -> keras.Model:
 def loss_and_gradients(
     weights: Sequence[np.ndarray], x: np.ndarray, y: np.ndarray
 ) -> tuple[float, list[np.ndarray]]:
-    """The batch loss and its gradients as Keras's JAX ``train_step`` computes them.
+    """The batch loss and its gradients as Keras's ``train_step`` computes them.
 
-    ``jax.value_and_grad(model.compute_loss_and_updates)``, compiled, is the ``grad_fn`` of
-    ``keras/src/backend/jax/trainer.py``; the model is ``dense_classifier(weights)`` compiled
-    with ``categorical_crossentropy``.
+    The model is ``dense_classifier(weights)`` compiled with ``categorical_crossentropy``.
+    JAX: ``jax.value_and_grad(model.compute_loss_and_updates)``, compiled, the ``grad_fn`` of
+    ``keras/src/backend/jax/trainer.py``. TensorFlow: the forward pass and
+    ``model.compute_loss`` under a ``tf.GradientTape``, as ``keras/src/backend/tensorflow/
+    trainer.py`` does; the softmax output keeps its logits there, so the loss takes the
+    logits path.
     """
     model = dense_classifier(weights)
     model.compile(optimizer=keras.optimizers.SGD(), loss="categorical_crossentropy")
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            y_pred = model(x, training=True)
+            loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=True)
+        grads = tape.gradient(loss, model.trainable_variables)
+        return float(loss), [np.asarray(g) for g in grads]
+    import jax
+
     model.optimizer.build(model.trainable_variables)
     grad_fn = jax.jit(
         jax.value_and_grad(model.compute_loss_and_updates, has_aux=True),

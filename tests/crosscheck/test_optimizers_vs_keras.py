@@ -59,6 +59,17 @@ OPTIMIZERS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
+@pytest.fixture(scope="module", autouse=True)
+def describe(describe_setting: Any) -> None:
+    """The setting, as the book's cross-check page quotes it."""
+    describe_setting("optimizer_steps", STEPS)
+    describe_setting("optimizer_learning_rates", list(LEARNING_RATES))
+    describe_setting(
+        "optimizer_condition_number", float(CURVATURES[1:].max() / CURVATURES[1:].min())
+    )
+    describe_setting("optimizers", list(OPTIMIZERS))
+
+
 def gradient(values: list[Any]) -> list[Any]:
     """∇ of both quadratics, in float32 (one rounding), for NumPy and JAX arrays alike.
 
@@ -93,13 +104,13 @@ def keras_optimizer(label: str, learning_rate: float) -> keras.optimizers.Optimi
 
 
 def per_problem(
-    record: Any, check: str, ours: np.ndarray, theirs: np.ndarray, bound: str
+    record: Any, family: str, label: str, ours: np.ndarray, theirs: np.ndarray, *, bound: str
 ) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
     """Record each problem's deviation; yield (problem, lrsim iterates, Keras iterates)."""
     for problem, coordinates in PROBLEMS.items():
         mine, keras_part = ours[..., coordinates], theirs[..., coordinates]
-        case = f"{problem}, lr 1e-4..1, {STEPS} steps"
-        record(check, case, mine, keras_part, bound=bound, scale=1.0)
+        case = f"{label}, {problem}, lr 1e-4..1, {STEPS} steps"
+        record(family, case, mine, keras_part, bound=bound, scale=1.0)
         yield problem, mine, keras_part
 
 
@@ -121,9 +132,9 @@ def test_float32_optimizer_matches_eager_keras_bit_for_bit(
     np.testing.assert_array_equal(ensemble, single_runs, err_msg=f"{label} ensemble")
 
     bound = f"0 (bitwise) above {FLUSH_BOUND:.1e}"
-    check = f"{label} vs eager Keras"
+    family = "optimizers, step by step, eager Keras"
     for problem, ours, theirs in per_problem(
-        record_deviation, check, single_runs, keras_runs, bound
+        record_deviation, family, label, single_runs, keras_runs, bound=bound
     ):
         differs = ~((ours == theirs) | (np.isnan(ours) & np.isnan(theirs)))
         flushed = (np.abs(ours) < FLUSH_BOUND) & (np.abs(theirs) < FLUSH_BOUND)
@@ -133,18 +144,33 @@ def test_float32_optimizer_matches_eager_keras_bit_for_bit(
         )
 
 
+def up_to_overflow(theirs: np.ndarray, ours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both runs (lr, step, coordinate) with NaN from the first step where either overflowed.
+
+    A compiled update rounds differently, so a run that grows geometrically can overflow one
+    step earlier on one side than on the other (the last finite iterates agree to the
+    tolerance). That step is allowed to differ by one, no more.
+    """
+    first = []
+    for run in (theirs, ours):
+        broken = ~np.isfinite(run)
+        first.append(np.where(broken.any(axis=1), broken.argmax(axis=1), run.shape[1]))
+    assert np.all(np.abs(first[0] - first[1]) <= 1), "the runs overflow more than a step apart"
+    cut = np.arange(theirs.shape[1])[None, :, None] >= np.minimum(*first)[:, None, :]
+    return np.where(cut, np.nan, theirs), np.where(cut, np.nan, ours)
+
+
 @pytest.mark.parametrize("label", OPTIMIZERS)
-def test_float32_optimizer_stays_within_fma_rounding_of_jitted_keras(
+def test_float32_optimizer_stays_within_fma_rounding_of_compiled_keras(
     label: str, record_deviation: Any
 ) -> None:
-    runs = keras_reference.jitted_optimizer_trajectories(
+    runs = keras_reference.compiled_optimizer_trajectories(
         keras_optimizer(label, LEARNING_RATES[0]), LEARNING_RATES, [START], gradient, STEPS
     )
-    keras_runs = np.stack([run[0] for run in runs])
-    single_runs = lrsim_runs(label)
-    bound, check = f"{JIT_TOLERANCE:.2g}", f"{label} vs jitted Keras"
+    keras_runs, single_runs = up_to_overflow(np.stack([run[0] for run in runs]), lrsim_runs(label))
+    bound, family = f"{JIT_TOLERANCE:.2g}", "optimizers, step by step, compiled as fit does"
     for problem, ours, theirs in per_problem(
-        record_deviation, check, single_runs, keras_runs, bound
+        record_deviation, family, label, single_runs, keras_runs, bound=bound
     ):
         np.testing.assert_allclose(
             ours, theirs, rtol=JIT_TOLERANCE, atol=JIT_TOLERANCE, err_msg=f"{label} {problem}"

@@ -84,8 +84,14 @@ def behaviour_scenarios() -> dict[str, tuple[list[float], dict[str, Any]]]:
             {"patience": 1, "factor": 0.5},
         ),
         "inf first, then finite values improve": ([np.inf, 5.0, 5.0, 4.0], {"patience": 1}),
-        "beyond float32 range": ([1e39, 1e38, 1e38, -1e39], {"patience": 1, "factor": 0.5}),
     }
+    if keras_reference.BACKEND != "tensorflow":
+        # TensorFlow refuses to make a float32 tensor of 1e39 ("value out of range"), so a
+        # monitored value beyond float32's range cannot reach its callbacks; JAX rounds it to inf.
+        scenarios["beyond float32 range"] = (
+            [1e39, 1e38, 1e38, -1e39],
+            {"patience": 1, "factor": 0.5},
+        )
     for cooldown in range(4):
         for patience in (1, 2):
             scenarios[f"cooldown {cooldown} patience {patience}, flat"] = (
@@ -174,18 +180,17 @@ def compare(values: list[float], kwargs: dict[str, Any]) -> tuple[list[float], l
 
 @pytest.fixture(scope="module")
 def all_sequences(record_deviation: Any) -> Iterator[list[tuple[list[float], list[float]]]]:
-    """Collects (lrsim, Keras) rate sequences; one table row for all of them at the end."""
+    """Collects (lrsim, Keras) rate sequences; one check each in the record at the end."""
     pairs: list[tuple[list[float], list[float]]] = []
     yield pairs
-    ours = np.concatenate([pair[0] for pair in pairs])
-    theirs = np.concatenate([pair[1] for pair in pairs])
-    record_deviation(
-        "ReduceLROnPlateau learning rates",
-        f"{len(pairs)} scripted sequences, {ours.size} epochs",
-        ours,
-        theirs,
-        bound="0 (equal)",
-    )
+    for number, (ours, theirs) in enumerate(pairs):
+        record_deviation(
+            "ReduceLROnPlateau, learning rate per epoch",
+            f"sequence {number}, {len(ours)} epochs",
+            ours,
+            theirs,
+            bound="0 (equal)",
+        )
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
