@@ -2,7 +2,8 @@
 
 Build it with ``nox -s docs`` (warnings are errors). Pages are MyST-Markdown notebooks executed
 by MyST-NB against the installed ``lrsim``; their outputs are cached, and the cache is keyed on
-a digest of lrsim's source so that a change in ``src/`` re-executes every page.
+a digest of lrsim's source and of the cross-check record, so that a change to either
+re-executes every page.
 """
 
 from __future__ import annotations
@@ -74,17 +75,6 @@ os.environ["IPYTHONDIR"] = str(BUILD / "ipython")
 os.environ.setdefault("SOURCE_DATE_EPOCH", commit_time())
 
 
-def lrsim_source_digest() -> str:
-    """Hash every file of the lrsim package that the kernels import (not only the code cells)."""
-    package = Path(lrsim.__file__).parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(package).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 project = "Why learning rates diverge"
 author = "The lrsim authors"
 copyright = "2026, the lrsim authors"
@@ -129,10 +119,14 @@ bibtex_reference_style = "author_year"
 bibtex_default_style = "plain"
 
 # --- Execution: every page runs at build time; any error or stderr output fails the build ---
-LRSIM_SOURCE_DIGEST = lrsim_source_digest()
+# The cross-check record (written by `nox -s crosscheck -- record`) is read by a page, so it
+# counts as a source of the pages like lrsim's own files.
+CROSSCHECK_RECORD = DOCS / "reference" / "crosscheck.json"
+RECORD_BYTES = CROSSCHECK_RECORD.read_bytes() if CROSSCHECK_RECORD.exists() else b""
+LRSIM_SOURCE_DIGEST = hashlib.sha256(lrsim.source_digest().encode() + RECORD_BYTES).hexdigest()[:16]
 nb_execution_mode = "cache"
-# The stock cache hashes only the code cells; keying its folder on lrsim's source makes a
-# change in src/ re-execute every page.
+# The stock cache hashes only the code cells; keying its folder on lrsim's source and the
+# record makes a change in src/ or in the record re-execute every page.
 nb_execution_cache_path = str(BUILD / "jupyter_cache" / LRSIM_SOURCE_DIGEST)
 lrsim_source_digest = LRSIM_SOURCE_DIGEST
 nb_execution_excludepatterns: list[str] = []

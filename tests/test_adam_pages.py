@@ -37,3 +37,30 @@ def test_case_study_table_has_a_row_per_claim_and_every_figure(site: Path) -> No
     assert html.count("<tr") >= len(claims) + 1
     for label in ("fig-case-curves", "fig-lr-sweep", "fig-plateau-rule", "fig-plateau-staircase"):
         assert f'id="{label}"' in html
+
+
+def test_case_studies_state_their_backend_and_show_lr_1_on_both(site: Path) -> None:
+    html = (site / "adam" / "02-case-studies.html").read_text(encoding="utf-8")
+    text = page_text(site / "adam" / "02-case-studies.html")
+    assert "Keras 3 on the TensorFlow backend" in re.sub(r"<[^>]+>", "", html)
+    assert "verdict on TensorFlow" in text
+    assert "verdict on JAX" in text
+    assert 'id="fig-backends-lr1"' in html
+    assert "On JAX the network freezes" in text
+    assert "On TensorFlow the network dies" in text
+
+
+def test_crosscheck_page_shows_the_committed_record(site: Path) -> None:
+    """Every family's largest deviation, as recorded, appears in the page's table."""
+    from crosscheck.record import read_record
+
+    from lrsim.tables import format_number
+
+    text = page_text(site / "reference" / "crosscheck.html").replace("&#x27;", "'")
+    record = read_record()
+    for backend, entry in record["backends"].items():
+        assert entry["versions"][backend] in text
+        for row in entry["families"]:
+            assert row["family"].replace("|", "\\|") in text or row["family"] in text
+            shown = "0" if row["max_rel"] == 0 else format_number(row["max_rel"], ".2g")
+            assert f" {shown} (" in text, (backend, row["family"], shown)
