@@ -126,8 +126,10 @@ def test_range_test_drops_the_partial_last_batch_as_fastai():
     model.sizes = []
     samples = len(DATA.x_train)
     batch_size = samples // 3 + 1  # two full batches an epoch, and a remainder
-    lr_range_test(model, SGD(0.1), DATA.x_train, DATA.y_train, start_learning_rate=1e-4,
-                  end_learning_rate=1e-3, steps=10, batch_size=batch_size, seed=0)
+    lr_range_test(
+        model, SGD(0.1), DATA.x_train, DATA.y_train,
+        start_learning_rate=1e-4, end_learning_rate=1e-3, steps=10, batch_size=batch_size, seed=0,
+    )  # fmt: skip
     assert model.sizes == [batch_size] * 10
     with pytest.raises(ValueError, match="batch_size must be at most the number of samples"):
         lr_range_test(model, SGD(0.1), DATA.x_train, DATA.y_train, batch_size=samples + 1)
