@@ -83,10 +83,20 @@ def test_valley_suggestion_is_fastais_valley(losses):
     """Our vectorised longest-decreasing-run search picks the index fastai's loops pick."""
     rates = np.geomspace(1e-5, 10, len(losses))
     result = RangeTest.from_losses(rates, losses, smoothing=0.0, divergence_factor=1e9)
-    skip_start = len(losses) // 10
-    window = np.asarray(losses)[skip_start : len(losses) - 5]
-    expected = rates[skip_start + fastai_valley_index(list(window))]
+    window = slice(len(losses) // 10, len(losses) - 5)
+    # fastai indexes the window's rates, so its occasional index -1 (a longest subsequence of
+    # two ending at index 1) picks the window's last rate, and ours must too.
+    expected = rates[window][fastai_valley_index(list(np.asarray(losses)[window]))]
     assert result.suggest_valley()[0] == expected
+
+
+def test_valley_follows_fastai_to_the_last_rate_when_its_start_index_is_minus_one():
+    """Window 1, 0.5, 1, 1, ...: fastai's max_start is 1 - 2 = -1 and lrs[-1] is the last."""
+    losses = [1.0, 1.0, 1.0, 0.5] + [1.0] * 16
+    rates = np.geomspace(1e-5, 10, len(losses))
+    result = RangeTest.from_losses(rates, losses, smoothing=0.0, divergence_factor=1e9)
+    assert fastai_valley_index([1.0, 0.5] + [1.0] * 11) == -1
+    assert result.suggest_valley()[0] == rates[len(losses) - 6]
 
 
 def test_steepest_and_minimum_follow_fastai_on_a_known_curve():

@@ -282,17 +282,17 @@ def _members(model: GradientModel) -> int | None:
 
 
 def _float64_twin(model: GradientModel) -> GradientModel:
-    """A float64 :class:`Sequential` with the layers of a float32 one; other models as they are."""
+    """A float64 :class:`Sequential` with the layers and backend of a float32 one; other models
+    as they are."""
     if not isinstance(model, Sequential) or model.dtype == "float64":
         return model
     members = model.ensemble_size
-    backend = {"backend": model.backend} if hasattr(model, "backend") else {}
     twin = Sequential(
         model.layers,
         input_dim=model.input_dim,
         seed=0 if members is None else [0] * members,
         dtype="float64",
-        **backend,
+        backend=model.backend,
     )
     twin.set_weights(model.get_weights())
     return twin
