@@ -129,6 +129,8 @@ class RangeTest:
         need not be consecutive, so an uptick does not end it); if it has L points and ends
         at index e, the suggestion is at index e - L + ⌊L/3⌋ + ⌊L/6⌋: about halfway along the
         span it covers (fastai's comment says "roughly 2/3", which the arithmetic is not).
+        For a subsequence of two ending at index 1 that index is -1, which Python, in fastai
+        as here, reads as the last rate of the window.
 
         Examples
         --------
