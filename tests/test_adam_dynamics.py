@@ -10,12 +10,16 @@ from hypothesis import strategies as st
 from lrsim.adam_dynamics import (
     MOMENTUM_KINDS,
     adam_on_parabola,
+    first_step_rounding,
     momentum_matrix,
     momentum_run,
     momentum_threshold,
     spectral_radius,
     stability_threshold,
+    update_ratio,
+    update_ratio_limit,
 )
+from lrsim.optimizers import Adam
 from lrsim.parabola import iterate
 
 
@@ -104,3 +108,45 @@ def test_bad_arguments_name_themselves() -> None:
         adam_on_parabola(-0.1)
     with pytest.raises(ValueError, match="upper"):
         stability_threshold(0.9, upper=10.0)
+
+
+def test_keras_first_step_is_the_formula_with_float32_constants() -> None:
+    """-0.9000008, not the formula's -0.90000016: 1 - float32(0.999) is 1.3e-5 (relative)
+    below float32(1 - 0.999), which shortens the step by 6.4e-7, four times ε̂'s 1.6e-7."""
+    step = first_step_rounding(0.1)
+    assert step.formula == pytest.approx(-0.90000016, abs=5e-9)
+    assert np.float32(step.keras) == np.float32(-0.9000008)
+    assert np.float32(step.predicted) == np.float32(step.keras)
+    assert step.epsilon_shift == pytest.approx(1.58e-7, rel=1e-2)
+    assert step.beta_2_shift == pytest.approx(6.44e-7, rel=1e-2)
+    # the two shifts add up to the whole gap between -0.9 and Keras's digit
+    assert abs(step.keras + 0.9) == pytest.approx(step.epsilon_shift + step.beta_2_shift, rel=0.05)
+
+
+def test_update_ratio_is_the_step_adam_takes_under_growing_gradients() -> None:
+    growth, steps = 1.11, 150
+    optimizer = Adam(0.5, epsilon=0.0)
+    w, state, taken = np.zeros(1), optimizer.init_state(np.zeros(1)), []
+    for t in range(steps):
+        new_w, state = optimizer.update(w, [growth ** (t + 1)], state, 0.5, t)
+        taken.append(float(w[0] - new_w[0]) / 0.5)
+        w = new_w
+    np.testing.assert_allclose(taken, update_ratio(growth, steps), rtol=1e-9)
+
+
+def test_update_ratio_tends_to_its_limit_and_is_one_for_a_steady_gradient() -> None:
+    assert update_ratio(1.11, 20_000)[-1] == pytest.approx(update_ratio_limit(1.11), rel=1e-6)
+    assert update_ratio_limit(1.11) == pytest.approx(7.27, abs=5e-3)
+    np.testing.assert_allclose(update_ratio(1.0, 50), 1.0, rtol=1e-12)
+    with pytest.raises(ValueError, match="growth must be > max"):
+        update_ratio_limit(0.9)
+    with pytest.raises(ValueError, match="beta_2"):
+        update_ratio(1.1, 5, beta_2=1.0)
+
+
+def test_adam_on_parabola_takes_one_start_per_learning_rate() -> None:
+    run = adam_on_parabola([0.1, 0.1], steps=5, x0=[-1.0, -1.0 + 1e-12])
+    assert run.x[0, 0] != run.x[1, 0]
+    np.testing.assert_allclose(run.x[0], adam_on_parabola(0.1, steps=5).x[0], rtol=0)
+    with pytest.raises(ValueError, match="x0 must be a number or have one value per"):
+        adam_on_parabola([0.1, 0.2, 0.3], x0=[-1.0, 1.0])

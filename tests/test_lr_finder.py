@@ -58,13 +58,23 @@ def test_a_smoothed_loss_above_four_times_its_minimum_stops_the_run():
     assert np.isnan(result.losses[4:]).all()
 
 
-def test_a_non_finite_loss_stops_the_run_and_later_losses_are_nan():
-    losses = np.array([[1.0, 1.0], [np.nan, 0.9], [1.0, 0.8]])
+def test_a_nan_loss_runs_on_as_fastais_and_an_infinite_one_stops_the_run():
+    """fastai stops on `smooth_loss > 4 * best_loss`: never for NaN, always for inf."""
+    losses = np.array([[1.0, 1.0], [np.nan, np.inf], [1.0, 0.8]])
     result = RangeTest.from_losses([0.1, 1.0, 10.0], losses, smoothing=0.9)
-    assert result.stop_steps.tolist() == [1, 2]
-    assert result.stop_reasons == ("non-finite", "completed")
-    assert np.isnan(result.losses[2, 0])
-    assert np.isnan(result.smoothed_losses[2, 0])
+    assert result.stop_steps.tolist() == [2, 1]
+    assert result.stop_reasons == ("non-finite", "diverged")
+    assert np.isnan(result.smoothed_losses[1:, 0]).all()
+    assert np.isnan(result.losses[2, 1])
+
+
+def test_suggestions_stop_at_the_first_nan_as_fastais():
+    """100 steps, NaN from step 60: fastai's window is steps 10 to 59, not 10 to 54."""
+    rates = np.geomspace(1e-4, 1, 100)
+    losses = np.where(np.arange(100) < 60, 2.0 - np.arange(100) / 100, np.nan)
+    result = RangeTest.from_losses(rates, losses, smoothing=0.0)
+    assert result.stop_reasons == ("non-finite",)
+    assert result.suggest_minimum()[0] == rates[59] / 10
 
 
 @settings(max_examples=60, deadline=None)
@@ -73,10 +83,20 @@ def test_valley_suggestion_is_fastais_valley(losses):
     """Our vectorised longest-decreasing-run search picks the index fastai's loops pick."""
     rates = np.geomspace(1e-5, 10, len(losses))
     result = RangeTest.from_losses(rates, losses, smoothing=0.0, divergence_factor=1e9)
-    skip_start = len(losses) // 10
-    window = np.asarray(losses)[skip_start : len(losses) - 5]
-    expected = rates[skip_start + fastai_valley_index(list(window))]
+    window = slice(len(losses) // 10, len(losses) - 5)
+    # fastai indexes the window's rates, so its occasional index -1 (a longest subsequence of
+    # two ending at index 1) picks the window's last rate, and ours must too.
+    expected = rates[window][fastai_valley_index(list(np.asarray(losses)[window]))]
     assert result.suggest_valley()[0] == expected
+
+
+def test_valley_follows_fastai_to_the_last_rate_when_its_start_index_is_minus_one():
+    """Window 1, 0.5, 1, 1, ...: fastai's max_start is 1 - 2 = -1 and lrs[-1] is the last."""
+    losses = [1.0, 1.0, 1.0, 0.5] + [1.0] * 16
+    rates = np.geomspace(1e-5, 10, len(losses))
+    result = RangeTest.from_losses(rates, losses, smoothing=0.0, divergence_factor=1e9)
+    assert fastai_valley_index([1.0, 0.5] + [1.0] * 11) == -1
+    assert result.suggest_valley()[0] == rates[len(losses) - 6]
 
 
 def test_steepest_and_minimum_follow_fastai_on_a_known_curve():
@@ -88,23 +108,57 @@ def test_steepest_and_minimum_follow_fastai_on_a_known_curve():
     np.testing.assert_allclose(bowl.suggest_steepest(), [rates[4]])
 
 
-def test_range_test_rates_are_geometric_from_start_to_end():
+def test_range_test_rates_are_fastais_geometric_ramp():
+    """fastai's rate at step k of n is start·(end/start)^(k/n): 20 steps from 1e-4 to 1e-2
+    end at 1e-4·100^(19/20), one factor 100^(1/20) short of 1e-2."""
     result = lr_range_test(
         small_model(0), SGD(0.1), DATA.x_train, DATA.y_train,
         start_learning_rate=1e-4, end_learning_rate=1e-2, steps=20, seed=0,
     )  # fmt: skip
     assert result.stop_reasons == ("completed",)
-    np.testing.assert_allclose(result.learning_rates[[0, -1]], [1e-4, 1e-2])
+    np.testing.assert_allclose(result.learning_rates[[0, -1]], [1e-4, 1e-4 * 100 ** (19 / 20)])
     ratios = result.learning_rates[1:] / result.learning_rates[:-1]
-    np.testing.assert_allclose(ratios, ratios[0])
+    np.testing.assert_allclose(ratios, 100 ** (1 / 20))
 
 
-def test_range_test_restores_the_weights():
+class BatchRecorder(Sequential):
+    """A model that notes the size of every batch it is handed."""
+
+    sizes: list[int]
+
+    def loss_and_gradients(self, x, y):
+        self.sizes.append(len(x))
+        return super().loss_and_gradients(x, y)
+
+
+def test_range_test_drops_the_partial_last_batch_as_fastai():
+    model = BatchRecorder([Dense(3, "softmax")], input_dim=2, seed=0)
+    model.sizes = []
+    samples = len(DATA.x_train)
+    batch_size = samples // 3 + 1  # two full batches an epoch, and a remainder
+    lr_range_test(
+        model, SGD(0.1), DATA.x_train, DATA.y_train,
+        start_learning_rate=1e-4, end_learning_rate=1e-3, steps=10, batch_size=batch_size, seed=0,
+    )  # fmt: skip
+    assert model.sizes == [batch_size] * 10
+    with pytest.raises(ValueError, match="batch_size must be at most the number of samples"):
+        lr_range_test(model, SGD(0.1), DATA.x_train, DATA.y_train, batch_size=samples + 1)
+
+
+def test_range_test_restores_the_weights_and_the_optimizer_state():
     model = small_model(3)
-    before = model.get_weights()
-    lr_range_test(model, Adam(0.1), DATA.x_train, DATA.y_train, steps=30, seed=1)
-    for old, new in zip(before, model.get_weights(), strict=True):
+    optimizer = Adam(0.01)
+    weights = model.get_weights()
+    optimizer.apply([np.ones_like(w) for w in weights], weights)  # one step of history
+    model.set_weights(weights)
+    moments = [state.m.copy() for state in optimizer._states]
+    lr_range_test(model, optimizer, DATA.x_train, DATA.y_train, steps=30, seed=1)
+    for old, new in zip(weights, model.get_weights(), strict=True):
         np.testing.assert_array_equal(old, new)
+    assert optimizer.iterations == 1
+    assert optimizer.learning_rate == 0.01
+    for old, state in zip(moments, optimizer._states, strict=True):
+        np.testing.assert_array_equal(old, state.m)
 
 
 def test_each_ensemble_member_runs_the_test_a_single_model_would():

@@ -25,6 +25,16 @@ def test_staircase_exponential_decay_is_step_decay():
     np.testing.assert_allclose(schedule([0, 99, 100, 199, 200]), [0.1, 0.1, 0.01, 0.01, 0.001])
 
 
+def test_staircase_with_fractional_decay_steps_floors_the_float32_quotient_as_keras():
+    """33 / 1.1 is 30 in float32 (Keras: 0.1·0.5**30 = 9.31e-11) but 29.999... in float64."""
+    assert math.floor(33 / 1.1) == 29  # the float64 quotient lands a stair early
+    schedule = ExponentialDecay(0.1, decay_steps=1.1, decay_rate=0.5, staircase=True)
+    assert schedule(33) == pytest.approx(0.1 * 0.5**30, rel=1e-12)
+    steps = np.arange(2000)
+    stairs = np.floor(np.float32(steps) / np.float32(1.1)).astype(np.float64)
+    np.testing.assert_allclose(schedule(steps), 0.1 * 0.5**stairs, rtol=1e-12)
+
+
 def test_piecewise_constant_keeps_a_boundary_step_in_the_interval_it_closes():
     """PiecewiseConstantDecay([10, 20], [1, 0.5, 0.1]): step 10 -> 1, 11 -> 0.5, 21 -> 0.1."""
     schedule = PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.1])

@@ -10,11 +10,15 @@ Two halves:
   :func:`momentum_run` (the recurrence itself, to check both by simulation) cover heavy ball,
   Nesterov and the exponential-average ("EMA") momentum that Adam uses.
 * **Adam on (L/2)x².** :func:`adam_on_parabola` runs Keras's Adam (:class:`lrsim.optimizers.Adam`)
-  on the parabola for several learning rates at once and records, beside the iterates, the
-  *preconditioned sharpness*: the curvature times the factor that multiplies the first moment
-  ``m`` in the step. Adam's step is ``x -= c_t·m`` with c_t = alpha_t/(sqrt(v_t) + epsilon), so
-  in the EMA recurrence above h = c_t·L, and once the bias corrections have faded
-  c_t·L ≈ lr·L/(sqrt(v̂_t) + epsilon): the quantity Cohen et al. (2022) track.
+  on the parabola for several learning rates (and starting points) at once and records, beside
+  the iterates, the *preconditioned sharpness*: the curvature times the factor that multiplies
+  the first moment ``m`` in the step. Adam's step is ``x -= c_t·m`` with
+  c_t = alpha_t/(sqrt(v_t) + epsilon), so in the EMA recurrence above h = c_t·L, and once the
+  bias corrections have faded c_t·L ≈ lr·L/(sqrt(v̂_t) + epsilon): the quantity Cohen et al.
+  (2022) track. :func:`first_step_rounding` takes Keras's float32 first step apart.
+* **The size of Adam's step.** :func:`update_ratio` and :func:`update_ratio_limit`: the step
+  is lr·m̂/sqrt(v̂), and m̂/sqrt(v̂) is about ±1 only while the gradient's scale holds steady;
+  under gradients that grow geometrically it tends to a larger limit (Ma and Yarats, 2021).
 """
 
 from __future__ import annotations
@@ -31,13 +35,17 @@ from lrsim.optimizers import Adam
 __all__ = [
     "MOMENTUM_KINDS",
     "AdamRun",
+    "FirstStepRounding",
     "MomentumKind",
     "adam_on_parabola",
+    "first_step_rounding",
     "momentum_matrix",
     "momentum_run",
     "momentum_threshold",
     "spectral_radius",
     "stability_threshold",
+    "update_ratio",
+    "update_ratio_limit",
 ]
 
 MomentumKind = Literal["heavy_ball", "nesterov", "ema"]
@@ -310,8 +318,8 @@ def adam_on_parabola(
         One or more learning rates > 0.
     steps : int, default 100
         Number of Adam steps (>= 0).
-    x0 : float, default -1
-        Starting point.
+    x0 : float or array_like, default -1
+        Starting point: one for all learning rates, or one per learning rate.
     curvature : float, default 2
         L > 0; 2 for the seed's y = x².
     beta_1, beta_2, epsilon : float
@@ -336,19 +344,29 @@ def adam_on_parabola(
     >>> run = adam_on_parabola([1e-4, 1.0], steps=1, curvature=1e6)
     >>> (run.x[:, 1] - run.x[:, 0]).round(9)
     array([1.e-04, 1.e+00])
+
+    One lane per (learning rate, start) pair:
+
+    >>> adam_on_parabola([0.1, 0.1], steps=1, x0=[-1.0, 1.0]).x[:, 1].round(6)
+    array([-0.9,  0.9])
     """
     rates = np.atleast_1d(as_float_array(learning_rate, "learning_rate"))
     if rates.ndim != 1:
         raise ValueError(f"learning_rate must be a number or a 1-D array, got shape {rates.shape}")
     count = as_count(steps, "steps", minimum=0)
-    start = as_real(x0, "x0")
+    starts = as_float_array(x0, "x0")
+    if starts.ndim > 1 or starts.size not in (1, rates.size):
+        raise ValueError(
+            f"x0 must be a number or have one value per learning rate ({rates.size}), "
+            f"got shape {starts.shape}"
+        )
     scale = as_real(curvature, "curvature", low=0.0, low_open=True)
     float_dtype = as_float_dtype(dtype)
     optimizer = Adam(rates, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, dtype=float_dtype)
     stored = np.asarray(optimizer.learning_rate, dtype=np.float64)
     typed_rate = stored.astype(float_dtype)
     cast = float_dtype.type
-    x = np.full(rates.shape, start, dtype=float_dtype)
+    x = np.broadcast_to(starts, rates.shape).astype(float_dtype)
     state = optimizer.init_state(x)
     gradient, scratch = np.empty_like(x), (np.empty_like(x), np.empty_like(x))
     path = np.empty((rates.size, count + 1), dtype=float_dtype)
@@ -362,3 +380,163 @@ def adam_on_parabola(
             path[:, k + 1] = x
             sharpness[:, k] = scale * optimizer.effective_learning_rate(state, k)
     return AdamRun(stored, path, sharpness)
+
+
+@dataclass(frozen=True)
+class FirstStepRounding:
+    """Keras's first Adam step on (L/2)x², against the formula, and why they differ.
+
+    Attributes
+    ----------
+    formula : float
+        x_1 from the real-number formula ``x_0 − lr·g/(|g| + ε̂/sqrt(1 − β₂))``, in float64.
+    keras : float
+        x_1 as Keras computes it in float32 (:func:`adam_on_parabola`).
+    predicted : float
+        The formula evaluated in float64 with Keras's float32 constants: lr, 1 − β₁ and
+        1 − β₂ rounded to float32 (the moments' weights), and 1 − float32(β₁), 1 − float32(β₂)
+        (the bias corrections at t = 1).
+    epsilon_shift : float
+        How far ε̂ alone moves x_1 from x_0 − lr·sign(g), toward x_0 (> 0).
+    beta_2_shift : float
+        How far the rounding of β₂ alone moves it: lr·(1 − sqrt((1 − float32(β₂)) /
+        float32(1 − β₂))), toward x_0 (> 0).
+    """
+
+    formula: float
+    keras: float
+    predicted: float
+    epsilon_shift: float
+    beta_2_shift: float
+
+
+def first_step_rounding(
+    learning_rate: float,
+    *,
+    x0: float = -1.0,
+    curvature: float = 2.0,
+    beta_1: float = 0.9,
+    beta_2: float = 0.999,
+    epsilon: float = 1e-7,
+) -> FirstStepRounding:
+    """Take Keras's float32 first Adam step on (L/2)x² apart.
+
+    At t = 1 the bias corrections cancel the moments' weights exactly in real numbers, but not
+    in float32: the second moment is weighted by float32(1 − β₂), the bias correction uses
+    1 − float32(β₂), and the two differ by about 1.3e-5 relative for β₂ = 0.999, which moves
+    the step by half that, several times more than ε̂ does.
+
+    Parameters
+    ----------
+    learning_rate : float
+        lr > 0.
+    x0, curvature, beta_1, beta_2, epsilon : float
+        As in :func:`adam_on_parabola`.
+
+    Returns
+    -------
+    FirstStepRounding
+
+    Examples
+    --------
+    >>> step = first_step_rounding(0.1)
+    >>> f"{step.formula:.8f}", f"{step.keras:.7f}"
+    ('-0.90000016', '-0.9000008')
+    >>> bool(np.float32(step.predicted) == np.float32(step.keras))
+    True
+    """
+    rate = as_real(learning_rate, "learning_rate", low=0.0, low_open=True)
+    start = as_real(x0, "x0")
+    scale = as_real(curvature, "curvature", low=0.0, low_open=True)
+    gradient = scale * start
+    f32 = np.float32
+    formula = start - rate * gradient / (abs(gradient) + epsilon / np.sqrt(1 - beta_2))
+    keras = adam_on_parabola(
+        rate, steps=1, x0=start, curvature=scale, beta_1=beta_1, beta_2=beta_2,
+        epsilon=epsilon, dtype="float32",
+    ).x[0, 1]  # fmt: skip
+    weight_1, weight_2 = float(f32(1 - beta_1)), float(f32(1 - beta_2))
+    correction_1, correction_2 = 1 - float(f32(beta_1)), 1 - float(f32(beta_2))
+    alpha = float(f32(rate)) * np.sqrt(correction_2) / correction_1
+    step = alpha * weight_1 * gradient / (np.sqrt(weight_2) * abs(gradient) + float(f32(epsilon)))
+    return FirstStepRounding(
+        formula=float(formula),
+        keras=float(keras),
+        predicted=float(start - step),
+        epsilon_shift=float(rate - abs(formula - start)),
+        beta_2_shift=float(rate * (1 - np.sqrt(correction_2 / weight_2))),
+    )
+
+
+def update_ratio(
+    growth: float, steps: int, *, beta_1: float = 0.9, beta_2: float = 0.999
+) -> NDArray[np.float64]:
+    """Return ``|m̂_t / sqrt(v̂_t)|`` at t = 1, …, steps for gradients ``growth**t`` (ε̂ = 0).
+
+    Adam's step is lr times this ratio. Dividing m_t by growth**t and v_t by growth**(2t)
+    leaves the ratio unchanged and keeps every number finite however many steps are taken:
+    m̃_t = (β₁/c)·m̃_{t−1} + (1 − β₁) and ṽ_t = (β₂/c²)·ṽ_{t−1} + (1 − β₂), with c = growth.
+
+    Parameters
+    ----------
+    growth : float
+        c > 0, the factor by which the gradient grows each step (1: a constant gradient).
+    steps : int
+        >= 1.
+    beta_1, beta_2 : float
+        Adam's averaging weights, in [0, 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        (steps,) ratios.
+
+    Examples
+    --------
+    A constant gradient gives exactly 1 (the bias corrections undo the averages); a growing
+    one soon more:
+
+    >>> update_ratio(1.0, 3).round(12)
+    array([1., 1., 1.])
+    >>> update_ratio(1.11, 1000)[[0, 99, 999]].round(2)
+    array([1.  , 2.24, 5.78])
+    """
+    factor = as_real(growth, "growth", low=0.0, low_open=True)
+    count = as_count(steps, "steps")
+    b1 = as_real(beta_1, "beta_1", low=0.0, high=1.0, high_open=True)
+    b2 = as_real(beta_2, "beta_2", low=0.0, high=1.0, high_open=True)
+    t = np.arange(1, count + 1)
+    # The normalised averages are geometric series in t: closed forms, no loop.
+    m = (1 - b1) * _geometric_sum(b1 / factor, t)
+    v = (1 - b2) * _geometric_sum(b2 / factor**2, t)
+    ratios: NDArray[np.float64] = m / np.sqrt(v) * np.sqrt(1 - b2**t) / (1 - b1**t)
+    return ratios
+
+
+def _geometric_sum(q: float, terms: NDArray[Any]) -> NDArray[np.float64]:
+    """1 + q + … + q**(n − 1) for each n in ``terms``."""
+    if q == 1.0:
+        return terms.astype(np.float64)
+    sums: NDArray[np.float64] = (1 - q**terms) / (1 - q)
+    return sums
+
+
+def update_ratio_limit(growth: float, *, beta_1: float = 0.9, beta_2: float = 0.999) -> float:
+    """Return the limit of :func:`update_ratio` as t grows, for growth c > max(β₁, sqrt(β₂)).
+
+    (1 − β₁)/sqrt(1 − β₂) · sqrt(1 − β₂/c²)/(1 − β₁/c): 1 at c = 1, and above 1 for c > 1.
+
+    Examples
+    --------
+    >>> round(update_ratio_limit(1.0), 12), round(update_ratio_limit(1.11), 2)
+    (1.0, 7.27)
+    """
+    factor = as_real(growth, "growth", low=0.0, low_open=True)
+    b1 = as_real(beta_1, "beta_1", low=0.0, high=1.0, high_open=True)
+    b2 = as_real(beta_2, "beta_2", low=0.0, high=1.0, high_open=True)
+    if not factor > max(b1, np.sqrt(b2)):
+        raise ValueError(
+            f"growth must be > max(beta_1, sqrt(beta_2)) = {max(b1, np.sqrt(b2))!r} for the "
+            f"averages to converge, got {growth!r}"
+        )
+    return float((1 - b1) / np.sqrt(1 - b2) * np.sqrt(1 - b2 / factor**2) / (1 - b1 / factor))

@@ -1,16 +1,21 @@
-"""The learning-rate range test (Smith 2017; fastai's ``lr_find``) and its suggestion rules.
+"""The learning-rate range test (Smith 2017) as fastai's ``lr_find`` runs it, and its suggestions.
 
 The test trains for a fixed number of mini-batch steps while the learning rate grows
-exponentially from ``start_learning_rate`` to ``end_learning_rate``, and records each batch's
-loss (computed before that batch's update, as Keras does). It smooths the losses with an
+exponentially, step k at ``start * (end / start) ** (k / steps)`` (fastai's ``SchedExp``: the
+last step stays one factor short of ``end``), and records each batch's loss (computed before
+that batch's update, as Keras does). Batches are fastai's: full batches of fresh shuffles of
+the training set, the partial last batch of each epoch dropped. It smooths the losses with an
 exponential moving average with bias correction, as fastai's ``AvgSmoothLoss`` does::
 
     average_k = smoothing * average_{k-1} + (1 - smoothing) * loss_k
     smoothed_k = average_k / (1 - smoothing ** (k + 1))
 
 and stops a run once its smoothed loss exceeds ``divergence_factor`` times the lowest
-smoothed loss so far (fastai: 4) or stops being finite. The model's weights are restored at
-the end, so the test can be followed by real training.
+smoothed loss so far (fastai: 4), an infinite one included. A NaN passes that comparison, so
+a run whose smoothed loss turns NaN goes on to the last step, as fastai's does; the suggestions
+only look at the steps before the first NaN. The model's weights and the optimizer's state
+(iterations, moments, learning rate) are restored at the end, as fastai reloads both, so the
+test can be followed by real training.
 
 An ensemble model (built with K seeds) runs K range tests at once, one per member, all on the
 same sequence of batches; each member stops on its own.
@@ -24,7 +29,7 @@ smoothed losses with the first ``steps // 10`` and the last 5 recorded steps dro
 
 from __future__ import annotations
 
-import math
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,16 +55,17 @@ class RangeTest:
     Attributes
     ----------
     learning_rates : numpy.ndarray
-        (steps,): the rate planned for each step, geometric from start to end.
+        (steps,): the rate planned for each step, geometric from start towards end.
     losses : numpy.ndarray
         (steps, K) raw batch losses, NaN after a member stopped.
     smoothed_losses : numpy.ndarray
         (steps, K) bias-corrected moving averages of ``losses``, NaN after a member stopped.
     stop_steps : numpy.ndarray
-        (K,) ints: the last step each member ran (``steps - 1`` if it completed).
+        (K,) ints: the last step each member ran (``steps - 1`` unless it diverged).
     stop_reasons : tuple of str
-        Per member: ``"diverged"`` (smoothed loss above ``divergence_factor`` × its minimum),
-        ``"non-finite"`` (smoothed loss NaN or infinite) or ``"completed"``.
+        Per member: ``"diverged"`` (smoothed loss above ``divergence_factor`` × its minimum,
+        or infinite), ``"non-finite"`` (smoothed loss NaN: the run went on to the end, as
+        fastai's does) or ``"completed"``.
     """
 
     learning_rates: FloatArray
@@ -76,8 +82,7 @@ class RangeTest:
             end = max(int(stop) + 1 - SKIP_END, skip_start + 2)
             losses = self.smoothed_losses[skip_start:end, member]
             finite = np.isfinite(losses)
-            # fastai cuts the window at the first NaN; a member that stopped for a non-finite
-            # loss already ends before it.
+            # fastai cuts the window at the first NaN (a NaN run went on to the last step).
             cut = int(np.argmin(finite)) if not finite.all() else losses.size
             windows.append((self.learning_rates[skip_start : skip_start + cut], losses[:cut]))
         return windows
@@ -120,9 +125,12 @@ class RangeTest:
     def suggest_valley(self) -> FloatArray:
         """Return, per member, fastai's ``valley`` rate (its default suggestion).
 
-        Take the longest strictly decreasing subsequence of the smoothed losses; from the
-        index just before it starts, go a third plus a sixth of the way along it (the
-        "steep part of the valley", about 2/3 down).
+        Take the longest strictly decreasing subsequence of the smoothed losses (its points
+        need not be consecutive, so an uptick does not end it); if it has L points and ends
+        at index e, the suggestion is at index e - L + ⌊L/3⌋ + ⌊L/6⌋: about halfway along the
+        span it covers (fastai's comment says "roughly 2/3", which the arithmetic is not).
+        For a subsequence of two ending at index 1 that index is -1, which Python, in fastai
+        as here, reads as the last rate of the window.
 
         Examples
         --------
@@ -214,12 +222,14 @@ class _Smoother:
             running = ~self.stopped
             self.smoothed.append(np.where(running, smoothed, np.nan))
             self.best = np.where(running, np.fmin(self.best, smoothed), self.best)
-            non_finite = running & ~np.isfinite(smoothed)
-            diverged = running & ~non_finite & (smoothed > self.factor * self.best)
-        for member in np.flatnonzero(non_finite | diverged):
-            self.reasons[member] = "non-finite" if non_finite[member] else "diverged"
+            # fastai's test is `smooth_loss > 4 * best_loss`: False for NaN, True for inf.
+            diverged = running & (smoothed > self.factor * self.best)
+        for member in np.flatnonzero(running & np.isnan(smoothed)):
+            self.reasons[member] = "non-finite"
+        for member in np.flatnonzero(diverged):
+            self.reasons[member] = "diverged"
         self.stop_steps[running] = step
-        self.stopped |= non_finite | diverged
+        self.stopped |= diverged
 
     def result(self, rates: FloatArray, raw: FloatArray) -> RangeTest:
         steps = len(rates)
@@ -250,19 +260,20 @@ def lr_range_test(
     divergence_factor: float = 4.0,
     seed: int | np.random.Generator | None = None,
 ) -> RangeTest:
-    """Run the learning-rate range test on ``model`` with ``optimizer``; restore the weights.
+    """Run the learning-rate range test on ``model`` with ``optimizer``; restore both.
 
-    Step k (0-based) uses the rate ``start * (end / start) ** (k / (steps - 1))`` on the k-th
+    Step k (0-based) uses the rate ``start * (end / start) ** (k / steps)`` on the k-th
     mini-batch of a sequence of epochs, each a fresh shuffle of the training set drawn from
-    ``seed`` (the last, partial batch of an epoch included, as in Keras's ``fit``).
+    ``seed``, cut into full batches (the partial last batch dropped, as fastai's training
+    loader does).
 
     Parameters
     ----------
     model : Sequential
         One model, or an ensemble whose K members run K tests at once.
     optimizer : Optimizer
-        A fresh optimizer of the model's dtype (its state is advanced by the test); for an
-        ensemble, one with K learning rates (their values are overwritten).
+        An optimizer of the model's dtype; for an ensemble, one with K learning rates. Its
+        state and learning rate are as before when the test returns.
     x, y : array_like
         Training features (samples, input_dim) and one-hot labels (samples, classes).
     start_learning_rate, end_learning_rate : float
@@ -270,7 +281,7 @@ def lr_range_test(
     steps : int, default 100
         Number of mini-batch steps, >= 10 (fastai's ``num_it``).
     batch_size : int, default 32
-        >= 1.
+        From 1 to the number of samples.
     smoothing : float, default 0.98
         Weight of the past in the moving average, in [0, 1) (fastai's ``beta``).
     divergence_factor : float, default 4
@@ -308,12 +319,17 @@ def lr_range_test(
     targets = as_one_hot(y, "y", len(features), model.layers[-1].units)
     members = model.ensemble_size or 1
     tracker = _Smoother(members, smoothing, divergence_factor)
-    rates = start * (end / start) ** (np.arange(steps) / (steps - 1))
+    rates = start * (end / start) ** (np.arange(steps) / steps)
     rng = np.random.default_rng(seed)
     samples = len(features)
-    batches_per_epoch = math.ceil(samples / batch_size)
+    batches_per_epoch = samples // batch_size
+    if batches_per_epoch == 0:
+        raise ValueError(
+            f"batch_size must be at most the number of samples ({samples}), got {batch_size}"
+        )
 
     initial = model.get_weights()
+    optimizer_state = copy.deepcopy(vars(optimizer))
     weights = model.get_weights()
     raw = np.full((steps, members), np.nan)
     order = rng.permutation(samples)
@@ -334,4 +350,5 @@ def lr_range_test(
             optimizer.apply(grads, weights)
             model.set_weights(weights)
     model.set_weights(initial)
+    vars(optimizer).update(optimizer_state)
     return tracker.result(rates, raw)

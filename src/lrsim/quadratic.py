@@ -389,9 +389,10 @@ def least_squares(
 ) -> LeastSquares:
     """Draw a regression problem: X ~ N(0, 1), y = X·w_true + noise, w_true ~ N(0, 1).
 
-    The rows are drawn one after another from one generator, so ``least_squares(10_000)``
-    starts with the 100 samples of ``least_squares(100)`` (same seed): more data from the
-    same source, nothing else changed.
+    Each row draws its features and its noise together, one row after another from one
+    generator, so ``least_squares(10_000)`` starts with the 100 samples of
+    ``least_squares(100)``, targets included (same seed): more data from the same source,
+    nothing else changed.
 
     Parameters
     ----------
@@ -409,7 +410,7 @@ def least_squares(
     Examples
     --------
     >>> small, large = least_squares(100, seed=1), least_squares(10_000, seed=1)
-    >>> bool(np.array_equal(small.x, large.x[:100]))
+    >>> bool(np.array_equal(small.x, large.x[:100]) and np.array_equal(small.y, large.y[:100]))
     True
     """
     samples = as_count(n_samples, "n_samples", minimum=0)
@@ -422,8 +423,9 @@ def least_squares(
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
     rng = np.random.default_rng(seed)
     true_weights = rng.standard_normal(features)
-    x = rng.standard_normal((samples, features))
-    y = x @ true_weights + noise * rng.standard_normal(samples)
+    rows = rng.standard_normal((samples, features + 1))
+    x = rows[:, :features]
+    y = x @ true_weights + noise * rows[:, features]
     return LeastSquares(x=x, y=y, reduction=reduction)
 
 

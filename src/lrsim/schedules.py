@@ -6,7 +6,9 @@ the same name computes, checked against the Keras source (keras-team/keras at co
 ``3422977a``, ``keras/src/optimizers/schedules/learning_rate_schedule.py``; line numbers in
 each docstring). Keras evaluates them in the dtype of ``initial_learning_rate`` (float32 by
 default); here they are float64, and an optimizer built with ``dtype="float32"`` rounds the
-result when it stores it, as Keras's float32 learning-rate variable does.
+result when it stores it, as Keras's float32 learning-rate variable does. The one exception is
+the staircase of :class:`ExponentialDecay`, floored from a float32 quotient as in Keras, because
+there a last-bit difference moves a whole stair.
 
 Schedules are vectorised: pass an array of steps and get the whole learning-rate curve.
 :meth:`LearningRateSchedule.per_epoch` turns a step schedule into the ``schedule(epoch, lr)``
@@ -117,7 +119,9 @@ class ExponentialDecay(LearningRateSchedule):
     decay_rate : float
         The factor per ``decay_steps``, >= 0.
     staircase : bool, default False
-        If true, the exponent is ``floor(step / decay_steps)``: classic step decay.
+        If true, the exponent is ``floor(step / decay_steps)``: classic step decay. The
+        quotient is taken in float32, as Keras takes it, so the stairs fall where Keras's do
+        also for a ``decay_steps`` that is not an integer.
 
     Examples
     --------
@@ -126,6 +130,8 @@ class ExponentialDecay(LearningRateSchedule):
     array([0.1       , 0.07071068, 0.05      , 0.025     ])
     >>> ExponentialDecay(0.1, 100, 0.5, staircase=True)([99, 100])
     array([0.1 , 0.05])
+    >>> float(ExponentialDecay(0.1, 1.1, 0.5, staircase=True)(33))  # 0.1 * 0.5**30, as Keras
+    9.313225746154786e-11
     """
 
     def __init__(
@@ -143,9 +149,13 @@ class ExponentialDecay(LearningRateSchedule):
         self.staircase = bool(staircase)
 
     def _rates(self, steps: NDArray[np.float64]) -> NDArray[np.float64]:
-        exponent = steps / self.decay_steps
         if self.staircase:
-            exponent = np.floor(exponent)
+            # Keras divides in float32 (the dtype of its learning rate) before flooring; a
+            # float64 quotient can fall just below an integer that float32 reaches (33 / 1.1).
+            quotient = np.float32(steps) / np.float32(self.decay_steps)
+            exponent = np.floor(quotient).astype(np.float64)
+        else:
+            exponent = steps / self.decay_steps
         return np.asarray(self.initial_learning_rate * self.decay_rate**exponent)
 
 

@@ -18,7 +18,9 @@ whole matrix column by column, for checking on small problems.
 A ReLU network's gradient jumps where a unit switches on or off. A central difference that
 straddles such a switch is wrong by (jump)/(2h), so the default step is small (1e-7 relative to
 the size of w): a switch then falls inside the step rarely, while rounding in float64 still
-costs only about ``1e-16·|∇f|/h`` ≈ 1e-9.
+costs only about ``1e-16·|∇f|/h`` ≈ 1e-9. In float32 that step is below the resolution of the
+weights (about 6e-8 relative), so :func:`model_gradient` evaluates a float32 model's gradient
+on a float64 copy: the sharpness of the float32 weights, measured in float64.
 
 :func:`full_batch_descent` trains a model with plain gradient descent on the whole training set
 and records the loss and the sharpness as it goes: the measurement behind the edge of
@@ -35,6 +37,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from lrsim._validation import as_count, as_float_array
+from lrsim.network import Sequential
 
 __all__ = [
     "DEFAULT_STEP",
@@ -278,13 +281,32 @@ def _members(model: GradientModel) -> int | None:
     return None if size is None else int(size)
 
 
+def _float64_twin(model: GradientModel) -> GradientModel:
+    """A float64 :class:`Sequential` with the layers and backend of a float32 one; other models
+    as they are."""
+    if not isinstance(model, Sequential) or model.dtype == "float64":
+        return model
+    members = model.ensemble_size
+    twin = Sequential(
+        model.layers,
+        input_dim=model.input_dim,
+        seed=0 if members is None else [0] * members,
+        dtype="float64",
+        backend=model.backend,
+    )
+    twin.set_weights(model.get_weights())
+    return twin
+
+
 def model_gradient(model: GradientModel, x: ArrayLike, y: ArrayLike) -> tuple[FloatArray, Gradient]:
-    """Return the model's flat weights and a function w ↦ ∇loss(w) on the batch (x, y).
+    """Return the model's flat weights and a function w ↦ ∇loss(w) on the batch (x, y), in float64.
 
     Flat weights are (n,) for a single model and (members, n) for an ensemble (a model whose
     ``ensemble_size`` is not ``None``). The function sets the model's weights to w to evaluate
     the gradient; the model is left at whatever w was evaluated last, so call
-    ``model.set_weights`` afterwards if it matters (:func:`full_batch_descent` does).
+    ``model.set_weights`` afterwards if it matters (:func:`full_batch_descent` does). A float32
+    :class:`~lrsim.network.Sequential` is not touched: the function evaluates a float64 copy
+    of it, since a finite-difference step of 1e-7 would vanish in float32 weights.
 
     Examples
     --------
@@ -303,10 +325,11 @@ def model_gradient(model: GradientModel, x: ArrayLike, y: ArrayLike) -> tuple[Fl
     if not template:
         raise ValueError("model must have at least one weight array")
     members = _members(model)
+    evaluated = _float64_twin(model)
 
     def gradient(flat: FloatArray) -> FloatArray:
-        model.set_weights(_unflatten(flat, template))
-        _, grads = model.loss_and_gradients(x, y)
+        evaluated.set_weights(_unflatten(flat, template))
+        _, grads = evaluated.loss_and_gradients(x, y)
         return _flatten(grads, members)
 
     return _flatten(template, members), gradient
