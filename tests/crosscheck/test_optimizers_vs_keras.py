@@ -5,19 +5,24 @@ difference comes from the update arithmetic alone. The table reports deviations 
 the iterate, or absolutely below size 1 (every run starts at size 1).
 
 Against Keras in eager mode the bound is zero: bit for bit. Eager Keras runs every op of
-``update_step`` as its own XLA computation whose float32 result is correctly rounded (IEEE 754
+``update_step`` as its own computation (one XLA computation on JAX, one TensorFlow kernel on
+TensorFlow) whose float32 result is correctly rounded (IEEE 754
 add, multiply, divide, sqrt; ``power`` of a float32 base to small integer exponents), and
 lrsim's ``dtype="float32"`` performs the same ops on the same float32 operands in the same
 order, so the results are the same floats, infinities and NaNs of divergent runs included.
 One ulp of difference would mean an operand rounded differently or an op reordered, which is
-what this check exists to catch. The one exception is not Keras's but XLA's: on the CPU it
-flushes subnormal results (below 2**-126 ≈ 1.2e-38) to zero, where NumPy rounds gradually.
+what this check exists to catch. The one exception is not Keras's but its backends': on the
+CPU both XLA and TensorFlow's kernels flush subnormal results (below 2**-126 ≈ 1.2e-38) to
+zero, where NumPy rounds gradually.
 Once SGD's increment ``lr·h·x`` underflows, Keras's iterate freezes while lrsim's keeps
 shrinking, which can only happen below ``FLUSH_BOUND = 2**-126 / (lr·h)_min`` ≈ 1.2e-32.
 
-Against Keras compiled by XLA (how ``Model.fit`` runs the update on JAX) bit equality is not
-expected: XLA fuses the elementwise ops and may contract ``a*b + c`` into one fused multiply-add
-that rounds once instead of twice, at most 1 ulp (2**-24 relative) per contraction. Along a
+Against Keras compiled as ``Model.fit`` runs the update (XLA on JAX; a ``tf.function`` graph on
+TensorFlow, which may rewrite and fuse ops too) bit equality is not expected: XLA fuses the
+elementwise ops and may contract ``a*b + c`` into one fused multiply-add that rounds once
+instead of twice, at most 1 ulp (2**-24 relative) per contraction. Measured on TensorFlow's
+graphs: up to 1.1e-6 on a run that grows geometrically, and a run may overflow one step
+earlier on one side. Along a
 contracting trajectory such differences stay a few ulps; along an oscillating or growing one
 each step can add a few ulps, so after n steps the relative deviation is bounded by about
 n · 2**-23. The bound used is ``rtol = atol = STEPS · 2**-22`` (two ulps per step; 4.8e-5).
