@@ -286,3 +286,49 @@ def test_an_optimizer_built_for_another_model_is_rejected():
     other = Sequential([Dense(3, "softmax")], input_dim=2, seed=0)
     with pytest.raises(ValueError, match="optimizer was already used with other variables"):
         fit(other, optimizer, DATA.x_train, DATA.y_train, seed=0)
+
+
+class ScriptedMonitor(Callback):
+    """Write a scripted val_loss per member into the logs, leaving stopped members' NaN alone."""
+
+    def __init__(self, values):
+        super().__init__()
+        self.values = np.asarray(values, dtype=float)  # (epochs, members) or (epochs,)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["val_loss"] = np.where(np.isnan(logs["val_loss"]), np.nan, self.values[epoch])
+        if np.ndim(logs["val_loss"]) == 0:
+            logs["val_loss"] = float(logs["val_loss"])
+
+
+def test_early_stopping_leaves_a_stopped_ensemble_member_as_a_single_run_would():
+    """Issue 11: fit hands a stopped member NaN logs; its wait and stopped_epoch must not move."""
+    worsening, improving = [1.0, 2.0, 3.0, 4.0], [1.0, 0.5, 0.25, 0.1]
+    single_stop = EarlyStopping(monitor="val_loss", patience=0)
+    fit(small_model(), Adam(0.01), DATA.x_train, DATA.y_train, epochs=4,
+        validation_data=DATA.validation_data, callbacks=[ScriptedMonitor(worsening), single_stop])  # fmt: skip
+    assert int(single_stop.stopped_epoch) == 1
+
+    stop = EarlyStopping(monitor="val_loss", patience=0)
+    history = fit(
+        small_model(seed=[0, 1]), Adam(np.full(2, 0.01)), DATA.x_train, DATA.y_train,
+        epochs=4, validation_data=DATA.validation_data,
+        callbacks=[ScriptedMonitor(np.column_stack([worsening, improving])), stop],
+    )  # fmt: skip
+    assert stop.stopped_epoch.tolist() == [1, 0]
+    assert stop.wait.tolist() == [1, 0]
+    assert np.isnan(np.asarray(history.history["val_loss"])[2:, 0]).all()
+
+
+def test_reduce_lr_on_plateau_leaves_a_stopped_member_alone():
+    plateau = ReduceLROnPlateau(monitor="val_loss", patience=3, factor=0.5)
+    stop = EarlyStopping(monitor="val_loss", patience=0)
+    fit(
+        small_model(seed=[0, 1]), Adam(np.full(2, 0.01)), DATA.x_train, DATA.y_train, epochs=6,
+        validation_data=DATA.validation_data,
+        callbacks=[ScriptedMonitor(np.column_stack([[1.0, 2, 3, 4, 5, 6], [1.0, 0.9, 0.8, 0.7, 0.6, 0.5]])), plateau, stop],
+    )  # fmt: skip
+    # Member 0 stops after epoch 2 with one epoch counted; the NaN logs of epochs 3 to 6 must
+    # not count on towards a reduction. Member 1 improves every epoch and trains to the end.
+    assert plateau.wait.tolist() == [1, 0]
+    assert plateau.best.tolist() == [1.0, 0.5]

@@ -71,6 +71,12 @@ def _member_where(mask: NDArray[np.bool_], new: NDArray[Any], old: NDArray[Any])
     return np.where(mask.reshape(mask.shape + (1,) * (np.ndim(new) - mask.ndim)), new, old)
 
 
+def _running(model: Any, shape: tuple[int, ...]) -> NDArray[np.bool_]:
+    """Members that trained this epoch: ``fit`` hands stopped ones NaN logs, which must not
+    move their state (``model.running``, set by ``fit``; every member when absent)."""
+    return np.broadcast_to(np.asarray(getattr(model, "running", True), dtype=bool), shape)
+
+
 def _request_stop(model: Any, members: NDArray[np.bool_]) -> None:
     """Set ``model.stop_training`` for ``members``, keeping earlier requests."""
     stop = np.asarray(model.stop_training, dtype=bool) | members
@@ -159,9 +165,13 @@ class _MonitorCallback(Callback):
             )
         return np.asarray(logs[self.monitor], dtype=np.float64)
 
-    def _improved(self, current: NDArray[np.float64]) -> NDArray[np.bool_]:
-        """Compare with ``best`` per member, update ``best``, and return who improved."""
-        improved: NDArray[np.bool_] = ~self._has_best | self._is_improvement(current, self.best)
+    def _improved(
+        self, current: NDArray[np.float64], running: NDArray[np.bool_]
+    ) -> NDArray[np.bool_]:
+        """Compare with ``best`` per running member, update ``best``, and return who improved."""
+        improved: NDArray[np.bool_] = running & (
+            ~self._has_best | self._is_improvement(current, self.best)
+        )
         self.best = np.where(improved, current, self.best)
         self._has_best = self._has_best | improved
         return improved
@@ -260,11 +270,12 @@ class ReduceLROnPlateau(_MonitorCallback):
         if not self._started:
             self._reset(current.shape)
             self._started = True
-        in_cooldown = self.cooldown_counter > 0
-        self.cooldown_counter = np.where(in_cooldown, self.cooldown_counter - 1, 0)
+        running = _running(self.model, current.shape)
+        in_cooldown = running & (self.cooldown_counter > 0)
+        self.cooldown_counter = np.where(in_cooldown, self.cooldown_counter - 1, self.cooldown_counter)
         wait = np.where(in_cooldown, 0, self.wait)
-        improved = self._improved(current)
-        counting = ~improved & (self.cooldown_counter <= 0)
+        improved = self._improved(current, running)
+        counting = running & ~improved & (self.cooldown_counter <= 0)
         wait = np.where(improved, 0, np.where(counting, wait + 1, wait))
         reduce = counting & (wait >= self.patience)
         # Keras tests lr > float32(min_lr): min_lr rounded as the rate is stored.
@@ -369,14 +380,15 @@ class EarlyStopping(_MonitorCallback):
         if not self._started:
             self._reset(current.shape)
             self._started = True
+        running = _running(self.model, current.shape)
         weights = self.model.get_weights() if self.restore_best_weights else None
         if weights is not None:
             # Until something improves, the first monitored epoch's weights are the best.
-            first = ~self._has_best_weights
+            first = running & ~self._has_best_weights
             self._keep_weights(first, weights)
             self.best_epoch = np.where(first, epoch, self.best_epoch)
-        self.wait = self.wait + 1
-        improved = self._improved(current)
+        self.wait = np.where(running, self.wait + 1, self.wait)
+        improved = self._improved(current, running)
         self.best_epoch = np.where(improved, epoch, self.best_epoch)
         if weights is not None:
             self._keep_weights(improved, weights)
@@ -384,7 +396,7 @@ class EarlyStopping(_MonitorCallback):
         if self.baseline is not None:
             beats_baseline = improved & self._is_improvement(current, self.baseline)
         self.wait = np.where(beats_baseline, 0, self.wait)
-        stop = ~improved & (self.wait >= self.patience) & (epoch > 0)
+        stop = running & ~improved & (self.wait >= self.patience) & (epoch > 0)
         if stop.any():
             self.stopped_epoch = np.where(stop, epoch, self.stopped_epoch)
             _request_stop(self.model, stop)

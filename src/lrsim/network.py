@@ -257,6 +257,10 @@ class Sequential:
         Set by :func:`lrsim.training.fit` (Keras sets it in ``compile``); callbacks read it.
     stop_training : bool or numpy.ndarray
         Set by callbacks to end training, per member (shape (K,)) for an ensemble.
+    running : bool or numpy.ndarray
+        Set by :func:`lrsim.training.fit` before the callbacks see an epoch's logs: which
+        members trained that epoch. Stopped members get NaN logs, and callbacks leave their
+        state alone.
 
     Examples
     --------
@@ -339,6 +343,7 @@ class Sequential:
 
         self.optimizer: Any = None
         self.stop_training: bool | NDArray[np.bool_] = False
+        self.running: bool | NDArray[np.bool_] = True
 
     @property
     def dtype(self) -> str:

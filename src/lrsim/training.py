@@ -411,6 +411,7 @@ def fit(
                 epoch_logs["val_loss"] = val_losses.mean(-1)
             masked = {key: np.where(recorded, value, np.nan) for key, value in epoch_logs.items()}
             logs = _member_logs(masked, model)
+            model.running = recorded.copy() if model.ensemble_size is not None else True
             for callback in callbacks:
                 callback.on_epoch_end(epoch, logs)
             history._record(epoch, logs, recorded)
