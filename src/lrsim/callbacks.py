@@ -272,7 +272,9 @@ class ReduceLROnPlateau(_MonitorCallback):
             self._started = True
         running = _running(self.model, current.shape)
         in_cooldown = running & (self.cooldown_counter > 0)
-        self.cooldown_counter = np.where(in_cooldown, self.cooldown_counter - 1, self.cooldown_counter)
+        self.cooldown_counter = np.where(
+            in_cooldown, self.cooldown_counter - 1, self.cooldown_counter
+        )
         wait = np.where(in_cooldown, 0, self.wait)
         improved = self._improved(current, running)
         counting = running & ~improved & (self.cooldown_counter <= 0)
