@@ -35,7 +35,7 @@ def test_case_study_table_has_a_row_per_claim_and_every_figure(site: Path) -> No
     for claim in claims:
         assert claim in text, claim
     assert html.count("<tr") >= len(claims) + 1
-    for label in ("fig-case-curves", "fig-lr-sweep", "fig-plateau-rule", "fig-plateau-staircase"):
+    for label in ("fig-case-curves", "fig-lr-sweep", "fig-backends-lr1", "fig-plateau-staircase"):
         assert f'id="{label}"' in html
 
 
@@ -64,3 +64,11 @@ def test_crosscheck_page_shows_the_committed_record(site: Path) -> None:
             assert row["family"].replace("|", "\\|") in text or row["family"] in text
             shown = "0" if row["max_rel"] == 0 else format_number(row["max_rel"], ".2g")
             assert f" {shown} (" in text, (backend, row["family"], shown)
+
+
+def test_plateau_comparison_lives_on_its_reference_page_and_is_linked(site: Path) -> None:
+    html = (site / "reference" / "plateau-keras-vs-pytorch.html").read_text(encoding="utf-8")
+    assert 'id="fig-plateau-rule"' in html
+    case_studies = (site / "adam" / "02-case-studies.html").read_text(encoding="utf-8")
+    assert "plateau-keras-vs-pytorch.html" in case_studies
+    assert 'id="fig-plateau-rule"' not in case_studies
