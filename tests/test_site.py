@@ -253,7 +253,9 @@ class SvgText(HTMLParser):
         self.texts.append(data.strip())
 
 
-TEX_MARKUP = re.compile(r"_\{|\^\{|\\[A-Za-z]+")
+# _{ ^{ and backslash commands, and a one-letter symbol with a TeX subscript (x_k, λ_max),
+# which a code name such as val_loss is not.
+TEX_MARKUP = re.compile(r"_\{|\^\{|\\[A-Za-z]+|(?<![^\W\d_])[^\W\d_]_[^\W_]{1,3}\b")
 
 
 def tex_markup(text: str) -> bool:
@@ -264,7 +266,9 @@ def tex_markup(text: str) -> bool:
 
 def test_tex_markup_detector_flags_raw_tex_and_passes_plain_text():
     flagged = ["|x_{k+1}| / |x_k|", "10^{-6}", r"\eta", "costs $5", r"$\mathdefault{10}$"]
+    flagged += ["|x_k|", "learning rate × λ_max", "x_0"]
     plain = ["|xₖ₊₁| / |xₖ|", "val_loss", "learning rate η", "log₁₀ |xₖ| (clipped to ±6)"]
+    plain += ["learning_rate", "val_accuracy", "λₘₐₓ"]
     assert all(tex_markup(text) for text in flagged)
     assert not any(tex_markup(text) for text in plain)
 

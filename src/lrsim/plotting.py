@@ -276,7 +276,7 @@ def plot_abs_iterates(
     ax.plot(steps[shown], magnitudes[shown], "o-", color=color, label=label, markersize=4)
     ax.set_yscale("log")
     ax.set_xlabel("step k")
-    ax.set_ylabel("|x_k|")
+    ax.set_ylabel("|xₖ|")
     return ax
 
 

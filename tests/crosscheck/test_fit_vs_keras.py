@@ -67,6 +67,7 @@ METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 def describe(describe_setting: Any) -> None:
     """The setting, as the book's cross-check page quotes it."""
     describe_setting("fit_layers", [DATA.n_features, *(layer.units for layer in LAYERS)])
+    describe_setting("fit_data", f"overlapping Gaussian blobs in {DATA.n_features} dimensions")
     describe_setting("fit_train_samples", len(DATA.x_train))
     describe_setting("fit_validation_samples", len(DATA.x_val))
     describe_setting("fit_epochs", EPOCHS)
