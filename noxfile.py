@@ -5,6 +5,9 @@
 ``nox -s site`` checks the built site in a real browser (Chromium) and ``nox -s reproducible``
 builds it twice from scratch and compares the bytes; CI runs both after the tests.
 On request only: ``nox -s crosscheck`` compares lrsim with real Keras, ``nox -s bench`` times both.
+
+Every environment is installed from ``uv.lock``, exactly; ``nox -s lock`` re-locks after an edit
+of ``pyproject.toml``, and ``nox -s upgrade`` tries the newest versions its bounds allow.
 """
 
 from __future__ import annotations
@@ -12,15 +15,19 @@ from __future__ import annotations
 import filecmp
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nox
+import nox.virtualenv
 
 ROOT = Path(__file__).parent
 BUILD = ROOT / "build"
-PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+LOCK_COMMAND = "nox -s lock"
 
-nox.options.default_venv_backend = "uv|virtualenv"
+# Only uv installs from uv.lock.
+nox.options.default_venv_backend = "uv"
 nox.options.reuse_venv = "yes"
 nox.options.sessions = ["docs", "tests", "lint"]
 
@@ -31,15 +38,40 @@ os.environ["UV_COMPILE_BYTECODE"] = "1"
 os.environ.pop("MPLBACKEND", None)
 
 
+def check_lock(session: nox.Session, project: Path = ROOT) -> None:
+    """Stop at once if pyproject.toml changed since uv.lock was made, naming the fix."""
+    # --offline: whether the lock still matches is a question for the two files alone.
+    check = [nox.virtualenv.UV, "lock", "--check", "--offline", "--quiet", "--project", project]
+    if subprocess.run(check, capture_output=True, check=False).returncode != 0:
+        session.error(
+            f"uv.lock does not match pyproject.toml: run `{LOCK_COMMAND}` and commit uv.lock"
+        )
+
+
+def sync(session: nox.Session, env: Path | str, *groups: str, project: Path = ROOT) -> None:
+    """Make env hold exactly lrsim (editable) and the named groups as project's uv.lock pins them."""
+    session.run_install(
+        nox.virtualenv.UV, "sync", "--locked", "--no-default-groups",
+        *(f"--group={group}" for group in groups), f"--project={project}",
+        env={"UV_PROJECT_ENVIRONMENT": str(env)},
+        external=True,
+    )  # fmt: skip
+
+
 def install_groups(session: nox.Session, *groups: str) -> None:
-    """Install lrsim (editable) and the named dependency groups of pyproject.toml."""
-    requirements: list[str] = []
-    for group in groups:
-        requirements += nox.project.dependency_groups(PYPROJECT, group)
-    session.install("-e", ".", *requirements)
+    """Install lrsim (editable) and the named dependency groups from uv.lock into the session."""
+    check_lock(session)
+    sync(session, session.virtualenv.location, *groups)
 
 
-def sphinx_build_args(builder: str = "html", build: Path = BUILD) -> list[str]:
+def in_env(env: Path) -> dict[str, str]:
+    """Run in env without activating it; kernels find its python on PATH."""
+    return {"VIRTUAL_ENV": str(env), "PATH": f"{env / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+
+
+def sphinx_build_args(
+    builder: str = "html", build: Path = BUILD, docs: Path = ROOT / "docs"
+) -> list[str]:
     # -j auto: pages execute in parallel, one reading process per core; the output is
     # byte-identical to a serial build (the reproducible session checks it).
     return [
@@ -51,7 +83,7 @@ def sphinx_build_args(builder: str = "html", build: Path = BUILD) -> list[str]:
         "--keep-going",
         "-d",
         str(build / "doctrees"),
-        "docs",
+        str(docs),
         str(build / builder),
     ]
 
@@ -68,7 +100,8 @@ def docs(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run the test suite: unit, property, doctests, worked numbers and built-site checks."""
     install_groups(session, "test", "docs")
-    session.run("pytest", *session.posargs)
+    # The lock's test runs uv: the one nox found.
+    session.run("pytest", *session.posargs, env={"UV": nox.virtualenv.UV})
 
 
 @nox.session(default=False)
@@ -92,24 +125,100 @@ def differing_files(first: Path, second: Path) -> tuple[int, list[str]]:
     return len(names), differ
 
 
-@nox.session(default=False)
+def fresh_build(session: nox.Session, build: Path, *groups: str, project: Path = ROOT) -> Path:
+    """Install the groups from project's lock into a new environment, build/env, build project's
+    site into build/html with every page executed (no shared cache), return the environment."""
+    shutil.rmtree(build, ignore_errors=True)
+    env = build / "env"
+    session.run(nox.virtualenv.UV, "venv", "--quiet", f"--python={sys.executable}", env)
+    sync(session, env, "docs", *groups, project=project)
+    session.run(
+        env / "bin" / "python", "-m", "sphinx", "-q", "-D", "nb_execution_mode=force",
+        *sphinx_build_args(build=build, docs=project / "docs"),
+        env=in_env(env), external=True,
+    )  # fmt: skip
+    return env
+
+
+@nox.session(venv_backend="none", default=False)
 def reproducible(session: nox.Session) -> None:
-    """Build the site twice from scratch (every page executed) and list any file that differs."""
-    install_groups(session, "docs")
+    """Build the site twice, each from a new environment installed from uv.lock and with every
+    page executed, and list any file that differs."""
+    check_lock(session)
     builds = [BUILD / "reproducible" / name for name in ("first", "second")]
     for build in builds:
-        shutil.rmtree(build, ignore_errors=True)
-        # force: execute every page in both builds instead of sharing a cache.
-        session.run(
-            "python", "-m", "sphinx", *sphinx_build_args(build=build), "-q",
-            "-D", "nb_execution_mode=force",
-        )  # fmt: skip
+        fresh_build(session, build)
     compared, differ = differing_files(builds[0] / "html", builds[1] / "html")
     for name in differ:
         session.warn(f"differs: {name}")
     if differ:
         session.error(f"{len(differ)} of {compared} files differ between two builds")
     session.log(f"Reproducible: {compared} files byte-identical in two clean builds")
+
+
+@nox.session(venv_backend="none", default=False)
+def lock(session: nox.Session) -> None:
+    """Re-lock uv.lock after an edit of pyproject.toml (arguments go to `uv lock`, e.g.
+    `nox -s lock -- --upgrade-package sphinx`)."""
+    session.run(nox.virtualenv.UV, "lock", *session.posargs, external=True)
+
+
+def freeze(session: nox.Session, env: Path) -> dict[str, str]:
+    """name: version of every package installed in env, lrsim left out."""
+    listing = session.run(
+        nox.virtualenv.UV, "pip", "freeze", "--exclude-editable", "--python", env / "bin" / "python",
+        silent=True, external=True,
+    )  # fmt: skip
+    return dict(line.split("==", 1) for line in str(listing).splitlines() if "==" in line)
+
+
+@nox.session(venv_backend="none", default=False)
+def upgrade(session: nox.Session) -> None:
+    """The upgrade canary: build and test the book with the newest versions pyproject.toml's
+    bounds allow, say which differ from uv.lock and whether the site still has the same bytes.
+
+    Works on a copy of the working tree in build/upgrade/tree, whose uv.lock is upgraded, so
+    neither uv.lock nor build/html changes. Fails if the build or the tests fail.
+    """
+    check_lock(session)
+    work = BUILD / "upgrade"
+    tree = work / "tree"
+    shutil.rmtree(work, ignore_errors=True)
+    # Tracked and untracked files, as git sees them: the book as it would be committed.
+    listing = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, check=True, text=True,
+    ).stdout  # fmt: skip
+    for name in filter(None, listing.split("\0")):
+        if (ROOT / name).is_file():
+            (tree / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, tree / name)
+
+    locked = fresh_build(session, work / "locked", "test", project=tree)
+    session.run(nox.virtualenv.UV, "lock", "--upgrade", "--project", tree, external=True)
+    newest = fresh_build(session, work / "newest", "test", project=tree)
+
+    old, new = freeze(session, locked), freeze(session, newest)
+    changes = [
+        f"{name}: {old.get(name, '-')} -> {new.get(name, '-')}"
+        for name in sorted(old.keys() | new.keys())
+        if old.get(name) != new.get(name)
+    ]
+    compared, differ = differing_files(work / "locked" / "html", work / "newest" / "html")
+    report = [
+        f"{len(changes)} packages differ from uv.lock" + (":" if changes else ""),
+        *(f"  {change}" for change in changes),
+        f"site: {compared - len(differ)} of {compared} files byte-identical to the locked build"
+        + (", these differ:" if differ else ""),
+        *(f"  {name}" for name in differ),
+    ]
+    (work / "report.txt").write_text("\n".join(report) + "\n")
+    session.log("\n".join(report))
+
+    # The tests build tree/build/html themselves (conftest.py), with the newest versions.
+    session.chdir(tree)
+    session.run(newest / "bin" / "python", "-m", "pytest", env=in_env(newest), external=True)
+    session.log(f"Newest versions build and pass the tests; report in {work / 'report.txt'}")
 
 
 @nox.session
@@ -124,8 +233,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(default=False)
 def serve(session: nox.Session) -> None:
     """Live preview with sphinx-autobuild on http://127.0.0.1:8000 (rebuilds on change)."""
-    install_groups(session, "docs")
-    session.install("sphinx-autobuild")
+    install_groups(session, "serve")
     session.run(
         "sphinx-autobuild",
         *sphinx_build_args(),
