@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -11,9 +12,14 @@ from numpy.typing import ArrayLike, NDArray
 FLOAT_DTYPES = ("float32", "float64")
 
 
-def as_float_array(value: ArrayLike, name: str, *, positive: bool = False) -> NDArray[np.float64]:
-    """Return ``value`` as a finite float64 array, or raise naming ``name``."""
-    if isinstance(value, (str, bytes)) or value is None:
+def as_float_array(
+    value: ArrayLike, name: str, *, positive: bool = False, finite: bool = True
+) -> NDArray[np.float64]:
+    """Return ``value`` as a float64 array, finite unless ``finite=False``, or raise naming
+    ``name``. Bools, strings, None and complex numbers are refused, not coerced."""
+    if isinstance(value, (str, bytes, bool, np.bool_)) or value is None:
+        raise TypeError(f"{name} must be a real number or an array of real numbers, got {value!r}")
+    if np.asarray(value).dtype.kind not in "iuf":
         raise TypeError(f"{name} must be a real number or an array of real numbers, got {value!r}")
     try:
         array = np.asarray(value, dtype=np.float64)
@@ -21,7 +27,7 @@ def as_float_array(value: ArrayLike, name: str, *, positive: bool = False) -> ND
         raise TypeError(
             f"{name} must be a real number or an array of real numbers, got {value!r}"
         ) from error
-    if not np.all(np.isfinite(array)):
+    if finite and not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must be finite (not NaN or infinite), got {value!r}")
     if positive and not np.all(array > 0):
         raise ValueError(f"{name} must be > 0, got {value!r}")
@@ -30,6 +36,8 @@ def as_float_array(value: ArrayLike, name: str, *, positive: bool = False) -> ND
 
 def as_float_dtype(value: Any, name: str = "dtype") -> np.dtype[Any]:
     """Return ``value`` as numpy float32 or float64 dtype, or raise naming ``name``."""
+    if value is None:  # np.dtype(None) would quietly mean float64
+        raise TypeError(f"{name} must be one of {FLOAT_DTYPES}, got None")
     try:
         dtype: np.dtype[Any] = np.dtype(value)
     except TypeError as error:
@@ -65,6 +73,42 @@ def as_real(
     return number
 
 
+MAX_ELEMENTS = 2**28
+"""The largest array lrsim allocates for one result (2 GiB of float64): larger requests are
+refused up front with a ValueError instead of a MemoryError or a machine that swaps."""
+
+
+def check_size(shape: tuple[int, ...], name: str) -> None:
+    """Refuse, naming ``name``, an array of ``shape`` larger than :data:`MAX_ELEMENTS`."""
+    elements = math.prod(shape)
+    if elements > MAX_ELEMENTS:
+        raise ValueError(
+            f"{name} asks for an array of {elements:,} numbers (shape {shape}); lrsim allocates "
+            f"at most {MAX_ELEMENTS:,}"
+        )
+
+
+def as_flag(value: Any, name: str) -> bool:
+    """Return ``value`` if it is True or False (a NumPy bool too), or raise naming ``name``.
+
+    ``bool()`` would turn "0.1", 0.1 or an array into a flag without a word.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def as_seed(value: Any, name: str = "seed") -> Any:
+    """Return ``value`` if NumPy can seed a generator with it: an int >= 0, a Generator or None."""
+    if value is None or isinstance(value, np.random.Generator):
+        return value
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int >= 0, a numpy Generator or None, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be an int >= 0, a numpy Generator or None, got {value!r}")
+    return int(value)
+
+
 def as_count(value: Any, name: str, minimum: int = 1) -> int:
     """Return ``value`` as an int >= ``minimum``, or raise naming ``name``."""
     kind = "a non-negative integer" if minimum == 0 else f"an integer >= {minimum}"
@@ -75,9 +119,19 @@ def as_count(value: Any, name: str, minimum: int = 1) -> int:
     return int(value)
 
 
-def as_one_hot(y: ArrayLike, name: str, samples: int, classes: int) -> NDArray[np.float64]:
-    """Return ``y`` as a float64 array after checking it is (samples, classes) and one-hot."""
+def as_one_hot(
+    y: ArrayLike, name: str, samples: int, classes: int, inputs: str = "x"
+) -> NDArray[np.float64]:
+    """Return ``y`` as a float64 array after checking it is (samples, classes) and one-hot.
+
+    A count of rows other than ``samples`` is reported as what it is: inputs and labels that
+    do not pair up.
+    """
     array = np.asarray(y)
+    if array.ndim >= 1 and array.shape[0] != samples:
+        raise ValueError(
+            f"{inputs} and {name} have different numbers of samples: {samples} and {array.shape[0]}"
+        )
     if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
         raise TypeError(f"{name} must hold one-hot labels (numbers), got dtype {array.dtype}")
     if array.shape != (samples, classes):

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lrsim._validation import as_count, as_real
+from lrsim._validation import as_count, as_flag, as_real
 
 __all__ = [
     "Callback",
@@ -132,7 +132,8 @@ class _MonitorCallback(Callback):
         super().__init__()
         if not isinstance(monitor, str):
             raise TypeError(f"monitor must be a str such as 'val_loss', got {monitor!r}")
-        if mode not in _MODES:
+        given: Any = mode  # checked at run time, whatever the annotation says
+        if not isinstance(given, str) or given not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
         self.monitor = monitor
         self.mode = mode
@@ -354,7 +355,7 @@ class EarlyStopping(_MonitorCallback):
         self.patience = as_count(patience, "patience", minimum=0)
         self.verbose = as_count(verbose, "verbose", minimum=0)
         self.baseline = None if baseline is None else as_real(baseline, "baseline")
-        self.restore_best_weights = bool(restore_best_weights)
+        self.restore_best_weights = as_flag(restore_best_weights, "restore_best_weights")
         self.start_from_epoch = as_count(start_from_epoch, "start_from_epoch", minimum=0)
         self._reset(())
 

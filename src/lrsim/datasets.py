@@ -19,7 +19,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_count, as_real
+from lrsim._validation import as_count, as_real, as_seed, check_size
+
+# Spreads beyond this would overflow float64 when the points are drawn or squared.
+MAX_SCALE = 1e100
 
 __all__ = ["Dataset", "blobs", "spirals", "to_categorical"]
 
@@ -79,9 +82,11 @@ def to_categorical(labels: ArrayLike, num_classes: int | None = None) -> NDArray
         raise TypeError(f"labels must be a 1-D array of integers, got {array.dtype} {array.shape}")
     count = int(array.max()) + 1 if num_classes is None and array.size else num_classes
     classes = as_count(count if count is not None else 1, "num_classes")
+    check_size((array.size, classes), "labels × num_classes")
     if array.size and (array.min() < 0 or array.max() >= classes):
         raise ValueError(f"labels must be in [0, {classes}), got values outside it")
-    one_hot: NDArray[np.float64] = np.eye(classes)[array]
+    one_hot: NDArray[np.float64] = np.zeros((array.size, classes))
+    one_hot[np.arange(array.size), array] = 1.0
     return one_hot
 
 
@@ -106,6 +111,7 @@ def _split(
 def _check_common(n_samples: Any, n_classes: Any, validation_split: Any) -> tuple[int, int, float]:
     classes = as_count(n_classes, "n_classes", minimum=2)
     samples = as_count(n_samples, "n_samples", minimum=2)
+    check_size((samples, classes), "n_samples × n_classes (the one-hot labels)")
     split = as_real(
         validation_split, "validation_split", low=0.0, high=1.0, low_open=True, high_open=True
     )
@@ -152,8 +158,8 @@ def spirals(
     """
     samples, classes, split = _check_common(n_samples, n_classes, validation_split)
     revolutions = as_real(turns, "turns", low=0.0)
-    spread = as_real(noise, "noise", low=0.0)
-    rng = np.random.default_rng(seed)
+    spread = as_real(noise, "noise", low=0.0, high=MAX_SCALE)
+    rng = np.random.default_rng(as_seed(seed))
     labels = np.arange(samples) % classes
     radius = rng.uniform(0.0, 1.0, samples)
     angle = 2 * np.pi * (labels / classes + revolutions * radius)
@@ -203,9 +209,11 @@ def blobs(
     """
     samples, classes, split = _check_common(n_samples, n_classes, validation_split)
     features = as_count(n_features, "n_features")
-    std = as_real(cluster_std, "cluster_std", low=0.0, low_open=True)
-    box = as_real(center_box, "center_box", low=0.0, low_open=True)
-    rng = np.random.default_rng(seed)
+    check_size((samples, features), "n_samples × n_features")
+    check_size((classes, features), "n_classes × n_features")
+    std = as_real(cluster_std, "cluster_std", low=0.0, low_open=True, high=MAX_SCALE)
+    box = as_real(center_box, "center_box", low=0.0, low_open=True, high=MAX_SCALE)
+    rng = np.random.default_rng(as_seed(seed))
     centres = rng.uniform(-box, box, size=(classes, features))
     labels = np.arange(samples) % classes
     points = centres[labels] + std * rng.standard_normal((samples, features))

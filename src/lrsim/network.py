@@ -35,7 +35,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from lrsim._validation import as_count, as_features, as_float_dtype, as_one_hot
+from lrsim._validation import (
+    as_count,
+    as_features,
+    as_float_array,
+    as_float_dtype,
+    as_one_hot,
+    check_size,
+)
 
 __all__ = [
     "ACTIVATIONS",
@@ -88,7 +95,8 @@ class Dense:
 
     def __post_init__(self) -> None:
         as_count(self.units, "units")
-        if self.activation not in ACTIVATIONS:
+        activation: Any = self.activation  # checked at run time, whatever the annotation says
+        if not isinstance(activation, str) or activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}")
 
 
@@ -158,8 +166,13 @@ def categorical_crossentropy(
         raise TypeError(f"from_logits must be True or False, got {from_logits!r}")
     values = np.asarray(y_pred)
     if not np.issubdtype(values.dtype, np.floating):
-        values = values.astype(np.float64)
-    targets = np.asarray(y_true, dtype=values.dtype)
+        values = as_float_array(y_pred, "y_pred", finite=False)
+    targets = as_float_array(y_true, "y_true", finite=False).astype(values.dtype)
+    if targets.shape != values.shape or values.ndim == 0 or values.shape[-1] == 0:
+        raise ValueError(
+            "y_true and y_pred must have the same shape (..., classes >= 1), got "
+            f"{targets.shape} and {values.shape}"
+        )
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if from_logits:
             losses, _ = _logits_crossentropy(targets, values, axis=-1)
@@ -294,6 +307,9 @@ class Sequential:
         dtype: DTypeLike = "float64",
         backend: str = "tensorflow",
     ) -> None:
+        given: Any = layers  # checked at run time, whatever the annotation says
+        if isinstance(given, (str, bytes)) or not isinstance(given, Sequence):
+            raise TypeError(f"layers must be a non-empty sequence of Dense, got {layers!r}")
         self.layers = tuple(layers)
         if not self.layers or not all(isinstance(layer, Dense) for layer in self.layers):
             raise TypeError(f"layers must be a non-empty sequence of Dense, got {layers!r}")
@@ -324,6 +340,7 @@ class Sequential:
         ]
         offsets = np.cumsum([0, *sizes])
         members = len(generators)
+        check_size((members, int(offsets[-1])), "layers, input_dim and seed (members × weights)")
         self._params = np.zeros((members, int(offsets[-1])), dtype=self._dtype)
         self._grads = np.zeros_like(self._params)
         bounds = list(zip(offsets[:-1], offsets[1:], fan_ins, self.layers, strict=True))

@@ -35,7 +35,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from lrsim._validation import as_float_array, as_float_dtype, as_real
+from lrsim._validation import as_flag, as_float_array, as_float_dtype, as_real
 
 __all__ = ["SGD", "Adam", "AdamState", "Optimizer", "RMSprop", "RMSpropState", "SGDState"]
 
@@ -58,6 +58,12 @@ def _learning_rate_array(value: ArrayLike, dtype: np.dtype[Any], *, allow_zero: 
     if not np.all(array >= 0 if allow_zero else array > 0):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"learning_rate must be {bound}, got {value!r}")
+    largest = float(np.finfo(dtype).max)
+    if np.any(array > largest):
+        raise ValueError(
+            f"learning_rate must be at most {largest:.4g}, the largest {dtype} (Keras stores it "
+            f"in a variable of that dtype), got {value!r}"
+        )
     return array.astype(dtype)
 
 
@@ -201,6 +207,8 @@ class Optimizer(abc.ABC, Generic[StateT]):
         >>> weights[0], optimizer.iterations
         (array([ 0.8, -1.6]), 1)
         """
+        if isinstance(grads, (str, bytes)) or not isinstance(grads, Sequence):
+            raise TypeError(f"grads must be a sequence of arrays, got {grads!r}")
         if len(grads) != len(variables):
             raise ValueError(
                 f"grads and variables must have the same length, got {len(grads)} gradients "
@@ -216,6 +224,10 @@ class Optimizer(abc.ABC, Generic[StateT]):
             )
         arrays = []
         for index, (gradient, variable) in enumerate(zip(grads, variables, strict=True)):
+            if np.asarray(gradient).dtype.kind not in "iuf":
+                raise TypeError(
+                    f"grads[{index}] must hold real numbers, got dtype {np.asarray(gradient).dtype}"
+                )
             arrays.append(np.asarray(gradient, dtype=variable.dtype))
             if arrays[-1].shape != variable.shape:
                 raise ValueError(
@@ -307,7 +319,7 @@ class SGD(Optimizer[SGDState]):
     ) -> None:
         super().__init__(learning_rate, dtype=dtype)
         self.momentum = as_real(momentum, "momentum", low=0.0, high=1.0)
-        self.nesterov = bool(nesterov)
+        self.nesterov = as_flag(nesterov, "nesterov")
 
     def init_state(self, variable: FloatArray) -> SGDState:
         """Return the zero velocity (``None`` without momentum).
@@ -405,7 +417,7 @@ class RMSprop(Optimizer[RMSpropState]):
         self.rho = as_real(rho, "rho", low=0.0, high=1.0, high_open=True)
         self.momentum = as_real(momentum, "momentum", low=0.0, high=1.0)
         self.epsilon = as_real(epsilon, "epsilon", low=0.0)
-        self.centered = bool(centered)
+        self.centered = as_flag(centered, "centered")
 
     def init_state(self, variable: FloatArray) -> RMSpropState:
         """Return zero moving averages for ``variable``.
@@ -531,7 +543,7 @@ class Adam(Optimizer[AdamState]):
         self.beta_1 = as_real(beta_1, "beta_1", low=0.0, high=1.0, high_open=True)
         self.beta_2 = as_real(beta_2, "beta_2", low=0.0, high=1.0, high_open=True)
         self.epsilon = as_real(epsilon, "epsilon", low=0.0)
-        self.amsgrad = bool(amsgrad)
+        self.amsgrad = as_flag(amsgrad, "amsgrad")
 
     def init_state(self, variable: FloatArray) -> AdamState:
         """Return zero moments for ``variable``.

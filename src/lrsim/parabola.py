@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import decimal
 import enum
+import math
 from dataclasses import dataclass
 from typing import Any, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_count, as_float_array, as_float_dtype
+from lrsim._validation import as_count, as_float_array, as_float_dtype, as_real, check_size
 
 __all__ = [
     "SEED_CURVATURE",
@@ -67,7 +68,7 @@ class Regime(enum.Enum):
 
 
 def _check_curvature(curvature: float) -> float:
-    return float(as_float_array(curvature, "curvature", positive=True))
+    return as_real(curvature, "curvature", low=0.0, low_open=True)
 
 
 def _unwrap(array: NDArray[Any]) -> Any:
@@ -98,7 +99,9 @@ def contraction_factor(eta: ArrayLike, curvature: float = SEED_CURVATURE) -> Any
     array([ 0.5, -1. , -1.4])
     """
     eta_array = as_float_array(eta, "eta")
-    return _unwrap(1.0 - eta_array * _check_curvature(curvature))
+    curvature_value = _check_curvature(curvature)
+    with np.errstate(over="ignore"):  # a learning rate near 1e308 gives r = -inf: data
+        return _unwrap(1.0 - eta_array * curvature_value)
 
 
 def critical_learning_rate(curvature: float = SEED_CURVATURE) -> float:
@@ -194,11 +197,18 @@ def closed_form(
     >>> closed_form(1.2, x0=-1.0, k=[1, 2, 3])
     array([ 1.4  , -1.96 ,  2.744])
     """
-    r = as_float_array(contraction_factor(eta, curvature), "eta")
+    r = np.asarray(contraction_factor(eta, curvature), dtype=np.float64)
     x0_array = as_float_array(x0, "x0")
     k_array = np.asarray(k)
     if not np.issubdtype(k_array.dtype, np.integer) or np.any(k_array < 0):
         raise ValueError(f"k must be a non-negative integer or an array of them, got {k!r}")
+    try:
+        np.broadcast_shapes(r.shape, x0_array.shape, k_array.shape)
+    except ValueError as error:
+        raise ValueError(
+            f"eta and x0 and k must broadcast together, got shapes {r.shape}, "
+            f"{x0_array.shape} and {k_array.shape}"
+        ) from error
     with np.errstate(over="ignore", invalid="ignore"):
         return _unwrap(x0_array * r**k_array)
 
@@ -215,9 +225,10 @@ def loss(x: ArrayLike, curvature: float = SEED_CURVATURE) -> Any:
     """
     x_array = np.asarray(x)
     if not np.issubdtype(x_array.dtype, np.floating):
-        x_array = x_array.astype(np.float64)
-    half_curvature = x_array.dtype.type(0.5 * _check_curvature(curvature))
-    with np.errstate(over="ignore", invalid="ignore"):
+        x_array = as_float_array(x, "x", finite=False)
+    curvature_value = _check_curvature(curvature)
+    with np.errstate(over="ignore", invalid="ignore"):  # a float32 cast may overflow: data
+        half_curvature = x_array.dtype.type(0.5 * curvature_value)
         return _unwrap(half_curvature * x_array * x_array)
 
 
@@ -268,12 +279,19 @@ def iterate(
     eta_array = as_float_array(eta, "eta")
     x0_array = as_float_array(x0, "x0")
     step_count = as_count(steps, "steps", minimum=0)
-    scale = float_dtype.type(_check_curvature(curvature))
-    eta_typed = eta_array.astype(float_dtype)
-    shape = np.broadcast_shapes(eta_array.shape, x0_array.shape)
+    curvature_value = _check_curvature(curvature)
+    try:
+        shape = np.broadcast_shapes(eta_array.shape, x0_array.shape)
+    except ValueError as error:
+        raise ValueError(
+            f"eta and x0 must broadcast together, got shapes {eta_array.shape} and {x0_array.shape}"
+        ) from error
+    check_size((*shape, step_count + 1), "steps")
     path = np.empty((*shape, step_count + 1), dtype=float_dtype)
-    path[..., 0] = x0_array
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # float32 casts may overflow: data
+        scale = float_dtype.type(curvature_value)
+        eta_typed = eta_array.astype(float_dtype)
+        path[..., 0] = x0_array
         for k in range(step_count):
             x = path[..., k]
             path[..., k + 1] = x - eta_typed * (scale * x)
@@ -309,22 +327,28 @@ def steps_to_tolerance(
     >>> steps_to_tolerance([0.5, 0.25, 1.0])
     array([ 1., 20., inf])
     """
-    tol_value = float(as_float_array(tol, "tol", positive=True))
-    rate = np.abs(as_float_array(contraction_factor(eta, curvature), "eta"))
+    tol_value = as_real(tol, "tol", low=0.0, low_open=True)
+    rate = np.abs(np.asarray(contraction_factor(eta, curvature), dtype=np.float64))
     start = np.abs(as_float_array(x0, "x0"))
-    rate, start = np.broadcast_arrays(rate, start)
+    try:
+        rate, start = np.broadcast_arrays(rate, start)
+    except ValueError as error:
+        raise ValueError(
+            f"eta and x0 must broadcast together, got shapes {np.shape(rate)} and {np.shape(start)}"
+        ) from error
     result = np.full(rate.shape, np.inf)
     result[start <= tol_value] = 0.0
     shrinking = (start > tol_value) & (rate < 1)
     result[shrinking & (rate == 0)] = 1.0
     geometric = shrinking & (rate > 0)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore", under="ignore"):
         estimate = np.ceil(np.log(tol_value / start[geometric]) / np.log(rate[geometric]))
     # The logarithms can round a whole number up or down by one; settle it on the iterates.
     k = np.maximum(estimate, 1.0)
-    too_few = start[geometric] * rate[geometric] ** k > tol_value
-    k[too_few] += 1
-    enough_earlier = (k > 1) & (start[geometric] * rate[geometric] ** (k - 1) <= tol_value)
+    with np.errstate(over="ignore", under="ignore"):
+        too_few = start[geometric] * rate[geometric] ** k > tol_value
+        k[too_few] += 1
+        enough_earlier = (k > 1) & (start[geometric] * rate[geometric] ** (k - 1) <= tol_value)
     k[enough_earlier] -= 1
     result[geometric] = k
     return _unwrap(result)
@@ -362,25 +386,35 @@ class Overflow:
     max_steps: int
 
 
-def _first_step(mask: NDArray[np.bool_]) -> int | None:
-    hits = np.flatnonzero(mask)
-    return int(hits[0]) if hits.size else None
+MAX_OVERFLOW_STEPS = 10**7
+"""The most steps :func:`overflow` runs (a fraction of a second; the iterates are not kept)."""
 
 
-def _run_until_nan_or_zero(
+def _first_overflow_steps(
     eta: float, x0: float, max_steps: int, curvature: float, dtype: np.dtype[Any]
-) -> NDArray[np.floating[Any]]:
-    """Iterate in chunks, stopping early once x is NaN or exactly 0 (both are absorbing)."""
-    chunks = [np.array([x0], dtype=dtype)]
-    done = 0
+) -> tuple[int | None, int | None, int | None]:
+    """First steps with an infinite loss, an infinite x and a NaN x, iterating in chunks and
+    keeping only the last iterate; stops once x is NaN or exactly 0 (both are absorbing)."""
+    first: list[int | None] = [None, None, None]
+    x, done = x0, 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        start_loss = loss(np.asarray(x0, dtype=dtype), curvature)
+    if np.isinf(start_loss):
+        first[0] = 0
     while done < max_steps:
         size = min(4096, max_steps - done)
-        chunk = iterate(eta, chunks[-1][-1].item(), size, curvature=curvature, dtype=dtype)[1:]
-        chunks.append(chunk)
+        chunk = iterate(eta, x, size, curvature=curvature, dtype=dtype)[1:]
+        for index, mask in enumerate(
+            (np.isinf(loss(chunk, curvature)), np.isinf(chunk), np.isnan(chunk))
+        ):
+            hits = np.flatnonzero(mask)
+            if first[index] is None and hits.size:
+                first[index] = done + 1 + int(hits[0])
         done += size
-        if np.isnan(chunk[-1]) or chunk[-1] == 0:
+        x = chunk[-1].item()
+        if math.isnan(x) or x == 0:
             break
-    return np.concatenate(chunks)
+    return first[0], first[1], first[2]
 
 
 def overflow(
@@ -421,33 +455,45 @@ def overflow(
     True
     """
     float_dtype = as_float_dtype(dtype)
-    eta_value = float(as_float_array(eta, "eta"))
-    x0_value = float(as_float_array(x0, "x0"))
+    eta_value = as_real(eta, "eta")
+    x0_value = as_real(x0, "x0")
+    curvature_value = _check_curvature(curvature)
     step_limit = as_count(max_steps, "max_steps", minimum=0)
-    path = _run_until_nan_or_zero(eta_value, x0_value, step_limit, curvature, float_dtype)
-    losses = loss(path, curvature)
+    if step_limit > MAX_OVERFLOW_STEPS:
+        raise ValueError(f"max_steps must be at most {MAX_OVERFLOW_STEPS}, got {max_steps!r}")
+    loss_inf, x_inf, x_nan = _first_overflow_steps(
+        eta_value, x0_value, step_limit, curvature_value, float_dtype
+    )
     largest = float(np.finfo(float_dtype).max)
 
     predicted_loss: int | None = None
     predicted_x: int | None = None
-    rate = abs(1.0 - eta_value * _check_curvature(curvature))
-    if rate > 1 and x0_value != 0:
-        # 40 digits settle the boundary cases (x_k = 2**512 squares to just past the largest
-        # float64) that a float64 logarithm rounds the wrong way.
-        with decimal.localcontext(decimal.Context(prec=40)):
-            log_max = decimal.Decimal(largest).ln()
-            log_start = decimal.Decimal(abs(x0_value)).ln()
-            log_rate = decimal.Decimal(rate).ln()
-            log_half_l = decimal.Decimal(0.5 * curvature).ln()
+    # In decimal arithmetic, where eta·L near 1e308 does not overflow as a float would.
+    d = decimal.Decimal
+    with decimal.localcontext(decimal.Context(prec=40)):
+        rate = abs(1 - d(eta_value) * d(curvature_value))
+        with np.errstate(over="ignore"):
+            x0_rounded = float(np.asarray(x0_value, dtype=float_dtype))
+        if rate > 1 and x0_rounded != 0 and not math.isinf(x0_rounded):
+            # 40 digits settle the boundary cases (x_k = 2**512 squares to just past the
+            # largest float64) that a float64 logarithm rounds the wrong way.
+            log_max = d(largest).ln()
+            log_start = d(abs(x0_value)).ln()
+            log_rate = rate.ln()
+            log_half_l = d(0.5 * curvature_value).ln()
             # Step k overflows if eta*L*|x_{k-1}| or |r|*|x_{k-1}| exceeds the largest float.
-            log_worst = decimal.Decimal(max(rate, abs(eta_value) * curvature)).ln()
-            predicted_loss = max(0, int(((log_max - log_half_l) / 2 - log_start) // log_rate) + 1)
-            predicted_x = max(1, int((log_max - log_worst - log_start) // log_rate) + 2)
+            log_worst = max(rate, abs(d(eta_value)) * d(curvature_value)).ln()
+            # Floors, not int(): the quotients are negative once x0 or eta*L is huge.
+            loss_steps = ((log_max - log_half_l) / 2 - log_start) / log_rate
+            x_steps = (log_max - log_worst - log_start) / log_rate
+            floor = decimal.ROUND_FLOOR
+            predicted_loss = max(0, int(loss_steps.to_integral_value(rounding=floor)) + 1)
+            predicted_x = max(1, int(x_steps.to_integral_value(rounding=floor)) + 2)
     return Overflow(
         dtype=float_dtype.name,
-        loss_inf_step=_first_step(np.isinf(losses)),
-        x_inf_step=_first_step(np.isinf(path)),
-        x_nan_step=_first_step(np.isnan(path)),
+        loss_inf_step=loss_inf,
+        x_inf_step=x_inf,
+        x_nan_step=x_nan,
         predicted_loss_inf_step=predicted_loss,
         predicted_x_inf_step=predicted_x,
         max_steps=step_limit,

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_count, as_float_array, as_real
+from lrsim._validation import as_count, as_flag, as_float_array, as_real
 from lrsim.callbacks import Callback, Logs
 
 __all__ = [
@@ -68,8 +68,13 @@ class LearningRateSchedule(abc.ABC):
         """Return the learning rate at each (validated, float64) step."""
 
     def __call__(self, step: ArrayLike) -> Any:
-        """Return the learning rate at ``step`` (a float, or an array for an array of steps)."""
-        return _unwrap(self._rates(_as_steps(step)))
+        """Return the learning rate at ``step`` (a float, or an array for an array of steps).
+
+        A rate that grows past the float range (a decay_rate above 1) is inf: data, no warning.
+        """
+        steps = _as_steps(step)
+        with np.errstate(over="ignore", under="ignore"):
+            return _unwrap(self._rates(steps))
 
     def per_epoch(self, steps_per_epoch: int) -> Callable[[int, float], float]:
         """Return ``schedule(epoch, lr)`` for :class:`lrsim.callbacks.LearningRateScheduler`.
@@ -146,7 +151,7 @@ class ExponentialDecay(LearningRateSchedule):
         )
         self.decay_steps = as_real(decay_steps, "decay_steps", low=0.0, low_open=True)
         self.decay_rate = as_real(decay_rate, "decay_rate", low=0.0)
-        self.staircase = bool(staircase)
+        self.staircase = as_flag(staircase, "staircase")
 
     def _rates(self, steps: NDArray[np.float64]) -> NDArray[np.float64]:
         if self.staircase:
@@ -195,8 +200,9 @@ class PiecewiseConstantDecay(LearningRateSchedule):
             )
         if np.any(rates < 0):
             raise ValueError(f"values must be >= 0, got {values!r}")
-        self.boundaries = bounds
-        self.values = rates
+        # Copies: the caller's arrays may change later, and must not move the boundaries.
+        self.boundaries = bounds.copy()
+        self.values = rates.copy()
 
     def _rates(self, steps: NDArray[np.float64]) -> NDArray[np.float64]:
         # side="left" counts the boundaries strictly below the step: a step equal to a

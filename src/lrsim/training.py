@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_count, as_one_hot
+from lrsim._validation import as_count, as_flag, as_one_hot, as_seed
 from lrsim.callbacks import Callback
 from lrsim.network import Sequential
 from lrsim.optimizers import Optimizer
@@ -159,28 +159,23 @@ class History:
 def _shuffling_orders(
     seed: Any, members: int | None, shuffle: bool
 ) -> tuple[list[np.random.Generator], NDArray[np.intp] | None]:
-    """Return the generators that shuffle, and which of them each member uses (None: one for all)."""
-    if not shuffle:
-        return [], None
+    """Return the generators that shuffle, and which of them each member uses (None: one for all).
+
+    The seed is checked whether or not it is used, so a bad one never waits for shuffle=True.
+    """
     if isinstance(seed, (Sequence, np.ndarray, range)) and not isinstance(seed, (str, bytes)):
-        seeds = list(seed)
-        if members is None or len(seeds) != members:
+        seeds = [as_seed(s, "seed") for s in seed]
+        if members is None or len(seeds) != members or None in seeds:
             raise ValueError(
-                "seed may be a sequence only for an ensemble, with one seed per member "
-                f"({members} members), got {len(seeds)} seeds"
+                "seed may be a sequence only for an ensemble, with one int seed per member "
+                f"({members} members), got {seed!r}"
             )
-        if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in seeds):
-            raise TypeError(f"a sequence seed must hold ints, got {seed!r}")
+        if not shuffle:
+            return [], None
         unique, member_generator = np.unique(np.asarray(seeds, dtype=np.int64), return_inverse=True)
         return [np.random.default_rng(int(s)) for s in unique], member_generator
-    if isinstance(seed, bool):
-        raise TypeError(f"seed must be an int, a Generator, None or a sequence, got {seed!r}")
-    try:
-        return [np.random.default_rng(seed)], None
-    except (TypeError, ValueError) as error:
-        raise type(error)(
-            f"seed must be an int >= 0, a numpy Generator, None or a sequence of ints, got {seed!r}"
-        ) from error
+    generator = np.random.default_rng(as_seed(seed, "seed"))
+    return ([generator], None) if shuffle else ([], None)
 
 
 def _check_arguments(
@@ -213,6 +208,12 @@ def _check_arguments(
         not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2
     ):
         raise TypeError("validation_data must be a pair (x_val, y_val)")
+
+
+def _check_finite(inputs: NDArray[Any], name: str) -> None:
+    """Divergence is data, but non-finite inputs are a mistake: refuse them up front."""
+    if not np.all(np.isfinite(inputs)):
+        raise ValueError(f"{name} must be finite: it holds NaN or infinite values")
 
 
 def _overrides(callback: Callback, hook: str) -> bool:
@@ -285,15 +286,21 @@ def fit(
     classes = model.layers[-1].units
     # Samples along the last axis, as the model computes: (features + 1, N) and (classes, N).
     features = model._as_inputs(x)
+    _check_finite(features, "x")
     samples = features.shape[1]
     one_hot = as_one_hot(y, "y", samples, classes)
     targets, labels = np.ascontiguousarray(one_hot.T, dtype=dtype), one_hot.argmax(axis=1)
     validation = None
     if validation_data is not None:
         x_val = model._as_inputs(validation_data[0], "validation_data[0]")
-        y_val = as_one_hot(validation_data[1], "validation_data[1]", x_val.shape[1], classes)
+        _check_finite(x_val, "validation_data[0]")
+        y_val = as_one_hot(
+            validation_data[1], "validation_data[1]", x_val.shape[1], classes, "validation_data[0]"
+        )
         validation = (x_val[None], y_val.T[None].astype(dtype), y_val.argmax(axis=1))
-    generators, member_generator = _shuffling_orders(seed, model.ensemble_size, bool(shuffle))
+    generators, member_generator = _shuffling_orders(
+        seed, model.ensemble_size, as_flag(shuffle, "shuffle")
+    )
 
     steps = math.ceil(samples / size)
     members = model._params.shape[0]
