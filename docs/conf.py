@@ -146,7 +146,11 @@ html_static_path = ["_static"]
 html_math_renderer = "mathml"
 html_css_files = ["lrsim.css"]
 html_favicon = "_static/favicon.svg"
-html_js_files = [("eta-explorer.js", {"defer": "defer"})]
+html_js_files = [
+    ("eta-explorer.js", {"defer": "defer"}),
+    # The themes wire only the first of their two menu buttons (docs/_static/sidebar-toggles.js).
+    ("sidebar-toggles.js", {"defer": "defer"}),
+]
 html_last_updated_fmt = None
 html_copy_source = False
 html_show_sourcelink = False

@@ -1,0 +1,21 @@
+"""What a reader sees of the text itself, measured in the browser."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.site
+
+
+def test_glued_numbers_read_as_ordinary_text(browser, base_url):
+    """MyST-NB's CSS sets every glued number bold: 16 bold numbers in one paragraph."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(base_url + "adam/02-case-studies.html", wait_until="load")
+    weights = page.evaluate(
+        """() => [...document.querySelectorAll('main p span.pasted-text')].map(span => [
+             Number(getComputedStyle(span).fontWeight),
+             Number(getComputedStyle(span.closest('p')).fontWeight)])"""
+    )
+    page.close()
+    assert len(weights) > 50
+    assert all(own == paragraph for own, paragraph in weights), weights[:5]
