@@ -19,3 +19,16 @@ def test_glued_numbers_read_as_ordinary_text(browser, base_url):
     page.close()
     assert len(weights) > 50
     assert all(own == paragraph for own, paragraph in weights), weights[:5]
+
+
+def test_no_page_is_wider_than_a_phone(browser, base_url, pages):
+    """At 390 px nothing scrolls sideways: the verification page was 643 px wide, the API
+    579, the general index 691, and a title made of one long word 441."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    widths = {}
+    for path in pages:
+        page.goto(base_url + path, wait_until="load")
+        widths[path] = page.evaluate("document.documentElement.scrollWidth")
+    page.close()
+    assert len(widths) >= 10
+    assert {path: width for path, width in widths.items() if width > 390} == {}
