@@ -32,3 +32,22 @@ def test_no_page_is_wider_than_a_phone(browser, base_url, pages):
     page.close()
     assert len(widths) >= 10
     assert {path: width for path, width in widths.items() if width > 390} == {}
+
+
+def test_wide_equations_open_at_their_start_on_a_phone(browser, base_url, pages):
+    """pydata-sphinx-theme's reversed flex row opened ten wide equations scrolled to the end."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    wide, cut = 0, []
+    for path in pages:
+        page.goto(base_url + path, wait_until="load")
+        found = page.evaluate(
+            """() => [...document.querySelectorAll('div.math')]
+                 .filter(box => box.scrollWidth > box.clientWidth + 1)
+                 .map(box => box.querySelector('math').getBoundingClientRect().left
+                             < box.getBoundingClientRect().left - 1)"""
+        )
+        wide += len(found)
+        cut += [path for starts_hidden in found if starts_hidden]
+    page.close()
+    assert wide >= 5  # the check looked at equations that really overflow a phone
+    assert cut == []
