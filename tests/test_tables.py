@@ -15,7 +15,13 @@ def test_numbers_use_a_true_minus_and_readable_non_finite_values():
 
 def test_table_has_one_row_per_value_and_custom_formatters():
     table = markdown_table({"a": [1, 2], "b": ["x", "y"]}, {"a": "d", "b": str.upper})
-    assert table.splitlines() == ["| a | b |", "|---:|---:|", "| 1 | X |", "| 2 | Y |"]
+    assert table.splitlines() == ["| a | b |", "|---:|:---|", "| 1 | X |", "| 2 | Y |"]
+
+
+def test_text_columns_are_left_aligned_and_number_columns_right_aligned():
+    """Issue 13: text columns were right-aligned like numbers."""
+    table = markdown_table({"name": ["a", "b"], "value": [1.0, 2.5], "mixed": ["x", 3.0]})
+    assert table.splitlines()[1] == "|:---|---:|---:|"
 
 
 def test_columns_of_different_lengths_are_rejected():

@@ -60,15 +60,22 @@ def markdown_table(
     |---:|---:|
     | 0 | 1 |
     | 1 | 0.6 |
+    >>> print(markdown_table({"regime": ["monotone", "divergent"], "rate": [0.5, 1.4]}))
+    | regime | rate |
+    |:---|---:|
+    | monotone | 0.5 |
+    | divergent | 1.4 |
     """
     formats = dict(formats or {})
     lengths = {len(values) for values in columns.values()}
     if len(lengths) > 1:
         raise ValueError(f"columns must all have the same length, got lengths {sorted(lengths)}")
     headers = list(columns)
+    # Text reads from the left, numbers line up on the right.
+    text = [all(isinstance(value, str) for value in columns[header]) for header in headers]
     lines = [
         "| " + " | ".join(_escape(header) for header in headers) + " |",
-        "|" + "|".join("---:" for _ in headers) + "|",
+        "|" + "|".join(":---" if is_text else "---:" for is_text in text) + "|",
     ]
     for row in zip(*columns.values(), strict=True):
         cells = []
