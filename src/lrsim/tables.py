@@ -72,10 +72,10 @@ def markdown_table(
         raise ValueError(f"columns must all have the same length, got lengths {sorted(lengths)}")
     headers = list(columns)
     # Text reads from the left, numbers line up on the right.
-    text = [all(isinstance(value, str) for value in columns[header]) for header in headers]
+    is_text = [all(isinstance(value, str) for value in columns[header]) for header in headers]
     lines = [
         "| " + " | ".join(_escape(header) for header in headers) + " |",
-        "|" + "|".join(":---" if is_text else "---:" for is_text in text) + "|",
+        "|" + "|".join(":---" if text else "---:" for text in is_text) + "|",
     ]
     for row in zip(*columns.values(), strict=True):
         cells = []
