@@ -51,3 +51,16 @@ def test_wide_equations_open_at_their_start_on_a_phone(browser, base_url, pages)
     page.close()
     assert wide >= 5  # the check looked at equations that really overflow a phone
     assert cut == []
+
+
+def test_printing_leaves_out_the_collapsed_code_cells(browser, base_url):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(base_url + "adam/02-case-studies.html", wait_until="load")
+    count = "document.querySelectorAll('details.hide.above-input').length"
+    shown = """[...document.querySelectorAll('details.hide.above-input')]
+                 .filter(d => getComputedStyle(d).display !== 'none').length"""
+    assert page.evaluate(count) >= 3
+    assert page.evaluate(shown) == page.evaluate(count)  # on screen they are there
+    page.emulate_media(media="print")
+    assert page.evaluate(shown) == 0
+    page.close()
