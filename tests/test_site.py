@@ -287,3 +287,16 @@ def test_no_figure_shows_raw_tex(site, pages):
         parser.feed(figure.read_text(encoding="utf-8"))
         raw += [(figure.name, text) for text in parser.texts if tex_markup(text)]
     assert not raw
+
+
+def test_every_title_names_the_page_and_the_book_once(site, pages):
+    """Issue 13: the index's <title> was "Why learning rates diverge — Why learning rates diverge"."""
+    book = "Why learning rates diverge"
+    for path in pages:
+        html = (site / path).read_text(encoding="utf-8")
+        title = html_lib.unescape(
+            re.search(r"<title>(.*?)</title>", html, re.DOTALL).group(1)
+        ).strip()
+        assert title.count(book) == 1, (path, title)
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"<title>\s*Why learning rates diverge\s*</title>", index)

@@ -64,3 +64,14 @@ def test_printing_leaves_out_the_collapsed_code_cells(browser, base_url):
     page.emulate_media(media="print")
     assert page.evaluate(shown) == 0
     page.close()
+
+
+def test_a_page_title_leaves_room_for_the_page_on_a_phone(browser, base_url):
+    """The 44 px title of the case studies took 253 px, a third of a 390 × 844 screen."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(base_url + "adam/02-case-studies.html", wait_until="load")
+    height = page.evaluate(
+        "document.querySelector('.bd-article h1').getBoundingClientRect().height"
+    )
+    page.close()
+    assert 0 < height < 0.25 * 844  # 253 px at 44 px type, 105 px now
