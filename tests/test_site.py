@@ -300,3 +300,16 @@ def test_every_title_names_the_page_and_the_book_once(site, pages):
         assert title.count(book) == 1, (path, title)
     index = (site / "index.html").read_text(encoding="utf-8")
     assert re.search(r"<title>\s*Why learning rates diverge\s*</title>", index)
+
+
+def test_verification_lists_the_pages_in_reading_order(site):
+    """Issue 13: it listed them in file order (adam before parabola)."""
+    index = (site / "index.html").read_text(encoding="utf-8")
+    toc = re.findall(r'class="reference internal" href="([^"#]+\.html)"', index)
+    reading = list(dict.fromkeys(href.split("/")[-1] for href in toc))
+    html = (site / "reference" / "verification.html").read_text(encoding="utf-8")
+    listed = [
+        href.split("/")[-1] for href in re.findall(r'On the page <a[^>]*href="([^"#]+)"', html)
+    ]
+    assert len(listed) >= 7
+    assert listed == sorted(listed, key=reading.index)

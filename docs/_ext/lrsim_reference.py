@@ -103,6 +103,28 @@ def test_sections() -> str:
     return "".join(parts)
 
 
+TOCTREE = re.compile(r"^```\{toctree\}[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def pages_in_reading_order() -> list[Path]:
+    """The book's pages as its table of contents orders them (index.md's toctrees), then any
+    page no toctree lists, by name."""
+    listed = ["index"]
+    for block in TOCTREE.findall((DOCS / "index.md").read_text(encoding="utf-8")):
+        listed += [
+            line.strip() for line in block.splitlines() if line.strip() and not line.startswith(":")
+        ]
+    rank = {name: position for position, name in enumerate(listed)}
+    pages = DOCS.rglob("*.md")
+    return sorted(
+        pages,
+        key=lambda path: (
+            rank.get(path.relative_to(DOCS).with_suffix("").as_posix(), len(rank)),
+            path,
+        ),
+    )
+
+
 def page_sections() -> str:
     parts = [
         (
@@ -110,7 +132,7 @@ def page_sections() -> str:
             "so every number these lines check is right on the published page.\n"
         )
     ]
-    for path in sorted(DOCS.rglob("*.md")):
+    for path in pages_in_reading_order():
         source = path.read_text(encoding="utf-8")
         checks: list[str] = []
         for cell in CODE_CELL.findall(source):
