@@ -313,3 +313,11 @@ def test_verification_lists_the_pages_in_reading_order(site):
     ]
     assert len(listed) >= 7
     assert listed == sorted(listed, key=reading.index)
+
+
+def test_every_page_has_one_title_element(site, pages):
+    """A "<title>" in a test's docstring reached the verification page as raw HTML: the
+    browser read the rest of the page, scripts included, as a title, and the theme never ran."""
+    for path in pages:
+        html = (site / path).read_text(encoding="utf-8")
+        assert html.count("<title>") == 1, path

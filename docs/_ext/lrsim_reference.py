@@ -93,12 +93,13 @@ def test_sections() -> str:
             for node in tree.body
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
         ]
-        parts.append(f"\n### `tests/{path.name}`\n\n{doc}\n\n")
+        parts.append(f"\n### `tests/{path.name}`\n\n{_plain(doc)}\n\n")
         for test in tests:
             title = test.name.removeprefix("test_").replace("_", " ")
             docstring = ast.get_docstring(test)
             checks = "; ".join(_code(check) for check in _assertions(test)) or "(see the test)"
-            note = f" {docstring.splitlines()[0]}" if docstring else ""
+            # Docstrings are plain text: a "<title>" in one must not become an HTML element.
+            note = f" {_plain(docstring.splitlines()[0])}" if docstring else ""
             parts.append(f"- **{title}**.{note} Checks: {checks}\n")
     return "".join(parts)
 
@@ -123,6 +124,11 @@ def pages_in_reading_order() -> list[Path]:
             path,
         ),
     )
+
+
+def _plain(text: str) -> str:
+    """``text`` with ``<`` and ``>`` escaped, which Markdown would otherwise pass on as HTML."""
+    return text.replace("<", "\\<").replace(">", "\\>")
 
 
 def page_sections() -> str:
