@@ -412,3 +412,8 @@ def test_schedules_and_parabola_functions_stay_silent_on_extreme_data() -> None:
 def test_numpy_messages_never_reach_the_user(call, message) -> None:
     with pytest.raises((ValueError, TypeError), match=message):
         call()
+
+
+def test_ragged_nesting_is_refused_naming_the_argument() -> None:
+    with pytest.raises(TypeError, match="eta must be a real number"):
+        parabola.iterate([[0.1], [0.2, 0.3]], -1.0, 2)

@@ -17,16 +17,16 @@ def as_float_array(
 ) -> NDArray[np.float64]:
     """Return ``value`` as a float64 array, finite unless ``finite=False``, or raise naming
     ``name``. Bools, strings, None and complex numbers are refused, not coerced."""
+    message = f"{name} must be a real number or an array of real numbers, got {value!r}"
     if isinstance(value, (str, bytes, bool, np.bool_)) or value is None:
-        raise TypeError(f"{name} must be a real number or an array of real numbers, got {value!r}")
-    if np.asarray(value).dtype.kind not in "iuf":
-        raise TypeError(f"{name} must be a real number or an array of real numbers, got {value!r}")
+        raise TypeError(message)
     try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise TypeError(
-            f"{name} must be a real number or an array of real numbers, got {value!r}"
-        ) from error
+        raw = np.asarray(value)
+    except (TypeError, ValueError) as error:  # ragged nesting, for one
+        raise TypeError(message) from error
+    if raw.dtype.kind not in "iuf":  # bool, complex, object and string arrays
+        raise TypeError(message)
+    array = raw.astype(np.float64)
     if finite and not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must be finite (not NaN or infinite), got {value!r}")
     if positive and not np.all(array > 0):

@@ -38,6 +38,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 from lrsim._validation import (
     as_count,
     as_features,
+    as_flag,
     as_float_array,
     as_float_dtype,
     as_one_hot,
@@ -162,8 +163,7 @@ def categorical_crossentropy(
     >>> categorical_crossentropy([[1, 0]], [[0.0, 50.0]], from_logits=True)
     array([50.])
     """
-    if not isinstance(from_logits, (bool, np.bool_)):
-        raise TypeError(f"from_logits must be True or False, got {from_logits!r}")
+    as_flag(from_logits, "from_logits")
     values = np.asarray(y_pred)
     if not np.issubdtype(values.dtype, np.floating):
         values = as_float_array(y_pred, "y_pred", finite=False)
