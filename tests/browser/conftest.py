@@ -48,6 +48,13 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """build/screenshots/, where the browser tests leave what they saw for a reader to review."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture(scope="session")
 def base_url(site: Path) -> Iterator[str]:
     """The built site served over HTTP on 127.0.0.1 (a free port) while the tests run."""
     handler = functools.partial(QuietHandler, directory=str(site))
@@ -96,10 +103,14 @@ MEASURE_PAGE = """() => ({
 })"""
 
 
-def visit(browser: Any, base_url: str, path: str, color_scheme: str) -> tuple[PageVisit, Any]:
-    context = browser.new_context(
-        color_scheme=color_scheme, viewport={"width": 1280, "height": 900}
-    )
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def visit(
+    browser: Any, base_url: str, path: str, color_scheme: str, viewport: dict[str, int] = DESKTOP
+) -> tuple[PageVisit, Any]:
+    context = browser.new_context(color_scheme=color_scheme, viewport=viewport)
     page = context.new_page()
     record = PageVisit(path)
     page.on("console", lambda m: m.type == "error" and record.console_errors.append(m.text))
@@ -126,8 +137,8 @@ def visit(browser: Any, base_url: str, path: str, color_scheme: str) -> tuple[Pa
 
 @pytest.fixture(scope="session")
 def visits(pages: list[str], base_url: str, browser: Any) -> dict[str, PageVisit]:
-    """Every page visited once per theme and checked by axe-core; screenshots of both themes
-    land in build/screenshots/ for review."""
+    """Every page visited once per theme and checked by axe-core, then once more per theme on
+    a 390 px phone; screenshots of the four views land in build/screenshots/ for review."""
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
@@ -139,7 +150,7 @@ def visits(pages: list[str], base_url: str, browser: Any) -> dict[str, PageVisit
             record, page = visit(browser, base_url, path, scheme)
             theme = page.evaluate("document.documentElement.dataset.theme")
             assert theme == scheme, f"{path}: asked for {scheme}, page shows {theme}"
-            page.screenshot(path=SCREENSHOTS / f"{name}-{scheme}.png", full_page=True)
+            page.screenshot(path=SCREENSHOTS / f"{name}-{scheme}-1280.png", full_page=True)
             # No preload: axe would re-fetch the stylesheets and resolve the theme's
             # `@import "../basic.css"` against the page instead of the sheet (a false 404).
             options: dict[str, Any] = {"resultTypes": ["violations"], "preload": False}
@@ -157,4 +168,10 @@ def visits(pages: list[str], base_url: str, browser: Any) -> dict[str, PageVisit
                 f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
                 for v in violations
             ]
+            phone, page = visit(browser, base_url, path, scheme, PHONE)
+            page.screenshot(path=SCREENSHOTS / f"{name}-{scheme}-390.png", full_page=True)
+            page.context.close()
+            records[path].console_errors += phone.console_errors
+            records[path].failed_requests += phone.failed_requests
+            records[path].foreign_requests += phone.foreign_requests
     return records

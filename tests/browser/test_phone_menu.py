@@ -14,20 +14,25 @@ pytestmark = pytest.mark.site
 
 
 @pytest.mark.parametrize(
-    ("button", "modal", "link"),
+    "drawer",
     [
         ("button.primary-toggle", "#pst-primary-sidebar-modal", "a[href$='02-regimes.html']"),
         ("button.secondary-toggle", "#pst-secondary-sidebar-modal", "a[href='#the-experiment']"),
     ],
     ids=["contents", "on this page"],
 )
-def test_a_phone_opens_and_closes_each_drawer(browser, base_url, button, modal, link):
-    page = browser.new_page(viewport={"width": 390, "height": 844})
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_phone_opens_and_closes_each_drawer(browser, base_url, screenshots, drawer, scheme):
+    button, modal, link = drawer
+    page = browser.new_page(viewport={"width": 390, "height": 844}, color_scheme=scheme)
     page.goto(base_url + "adam/02-case-studies.html", wait_until="networkidle")
     target = page.locator(f"{modal} {link}")
     assert not page.locator(modal).evaluate("dialog => dialog.open")
     page.locator(f"{button}:visible").first.click()
     target.first.wait_for(state="visible", timeout=5_000)
+    page.wait_for_timeout(400)  # the drawer's slide-in, for the screenshot
+    name = "contents" if "primary" in modal else "on-this-page"
+    page.screenshot(path=screenshots / f"menu-{name}-{scheme}-390.png")
     page.keyboard.press("Escape")
     page.wait_for_function(f"!document.querySelector('{modal}').open", timeout=5_000)
     page.close()
