@@ -20,6 +20,11 @@ def format_number(value: Any, spec: str = ".4g") -> str:
     ('∞', 'NaN')
     >>> format_number(None)
     '—'
+
+    Powers of ten are written out, never in e-notation:
+
+    >>> format_number(1.6e-7, ".1e"), format_number(1e-14, ".0e"), format_number(2.034e4)
+    ('1.6\xa0×\xa010⁻⁷', '10⁻¹⁴', '2.034\xa0×\xa010⁴')
     """
     if value is None:
         return "—"
@@ -32,7 +37,26 @@ def format_number(value: Any, spec: str = ".4g") -> str:
         return "NaN"
     if math.isinf(number):
         return "∞" if number > 0 else "−∞"
-    return format(number, spec).replace("-", "−")
+    return _powers_of_ten(format(number, spec)).replace("-", "−")
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _powers_of_ten(text: str) -> str:
+    """Write Python's e-notation as readers write it: '1.6e-07' becomes '1.6 × 10⁻⁷'.
+
+    The spaces around × do not break, so a number never splits across two lines.
+    """
+    mantissa, e, exponent = text.partition("e")
+    if not e:
+        return text
+    if int(exponent) == 0:
+        return mantissa
+    power = "10" + str(int(exponent)).translate(_SUPERSCRIPTS)
+    if mantissa == "1":
+        return power
+    return f"{mantissa}\N{NO-BREAK SPACE}×\N{NO-BREAK SPACE}{power}"
 
 
 def _escape(text: str) -> str:
