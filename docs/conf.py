@@ -88,6 +88,7 @@ extensions = [
     "sphinx.ext.githubpages",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
+    "author_year",  # docs/_ext: an author–year reference list, like the citations
     "sphinxcontrib.bibtex",
     "lrsim_reference",  # docs/_ext: the Reference pages generated at build time
 ]
@@ -117,7 +118,7 @@ autodoc_default_options = {"exclude-members": "__init__, __new__"}
 html_domain_indices = False
 bibtex_bibfiles = ["references.bib"]
 bibtex_reference_style = "author_year"
-bibtex_default_style = "plain"
+bibtex_default_style = "authoryear"  # docs/_ext/author_year.py
 
 # --- Execution: every page runs at build time; any error or stderr output fails the build ---
 # The cross-check record (written by `nox -s crosscheck -- record`) is read by a page, so it

@@ -378,3 +378,34 @@ def test_no_page_prints_a_number_in_python_notation(site, pages):
     }
     assert len(found) >= 10
     assert {page: raw for page, raw in found.items() if raw} == {}
+
+
+def test_the_reference_list_is_author_year_and_links_every_web_source(site):
+    """Issue 13: citations read "(Kingma and Ba, 2015)" but the list was numbered [1], [2], ...,
+    and the two blog posts the book corrects had no author, and no address."""
+    from pybtex.database import parse_file
+
+    bib = parse_file(Path(__file__).parents[1] / "docs" / "references.bib")
+    html = (site / "reference" / "bibliography.html").read_text("utf-8")
+    labels = re.findall(
+        r'<span class="label"><span class="fn-bracket">\[</span>(.*?)<span class="fn-bracket">',
+        html,
+    )
+    assert len(labels) == len(bib.entries)
+    for label in labels:  # an author or organisation, then a year (or n.d.): never a number
+        assert re.fullmatch(r"[^\W\d][^,]*, (\d{4}[a-z]?|n\.d\.)", label), label
+    assert "Anonymous, n.d." in labels  # the Medium post, as the seed gives it
+    # Every web address, DOI and arXiv number is a link; every web page has an address, except
+    # the one whose address the seed does not keep.
+    no_address = {"seed_necessary"}
+    hrefs = {html_lib.unescape(href) for href in re.findall(r'href="([^"]*)"', html)}
+    for key, entry in bib.entries.items():
+        links = [entry.fields.get("url")]
+        links.append(entry.fields.get("doi") and f"https://doi.org/{entry.fields['doi']}")
+        links.append(
+            entry.fields.get("eprint") and f"https://arxiv.org/abs/{entry.fields['eprint']}"
+        )
+        links = [link for link in links if link]
+        assert links or key in no_address, f"{key} has no address"
+        for link in links:
+            assert link in hrefs, link
