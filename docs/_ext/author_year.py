@@ -51,10 +51,12 @@ class AuthorYearLabelStyle(BaseLabelStyle):
         repeated = {label for label, count in Counter(labels).items() if count > 1}
         seen: Counter[str] = Counter()
         for label in labels:
-            if label in repeated:
-                seen[label] += 1
-                label += "abcdefghijklmnopqrstuvwxyz"[seen[label] - 1]
-            yield label
+            seen[label] += 1
+            yield (
+                label + "abcdefghijklmnopqrstuvwxyz"[seen[label] - 1]
+                if label in repeated
+                else label
+            )
 
 
 class AuthorYearSortingStyle(BaseSortingStyle):
