@@ -147,6 +147,8 @@ html_static_path = ["_static"]
 # Math is MathML rendered at build time (docs/_ext/mathml.py): no MathJax, no CDN.
 html_math_renderer = "mathml"
 html_css_files = ["lrsim.css"]
+# Search ranks a page whose title holds the query first, and quotes only the article text.
+html_search_scorer = str(DOCS / "_ext" / "search_scorer.js")  # read from the working directory
 html_favicon = "_static/favicon.svg"
 html_js_files = [
     ("eta-explorer.js", {"defer": "defer"}),
