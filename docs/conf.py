@@ -85,6 +85,7 @@ extensions = [
     "myst_nb",
     "mathml",
     "minus_signs",  # docs/_ext: glued negative numbers get a true minus sign
+    "table_tokens",  # docs/_ext: tokens such as 2/η or 0.9–1.2 stay on one line in tables
     "sphinx.ext.githubpages",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
@@ -154,6 +155,8 @@ html_js_files = [
     ("eta-explorer.js", {"defer": "defer"}),
     # The themes wire only the first of their two menu buttons (docs/_static/sidebar-toggles.js).
     ("sidebar-toggles.js", {"defer": "defer"}),
+    # Wide tables: a scroll cue, a tab stop and a name (docs/_static/tables.js).
+    ("tables.js", {"defer": "defer"}),
 ]
 html_last_updated_fmt = None
 html_copy_source = False
