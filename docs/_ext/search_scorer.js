@@ -31,14 +31,15 @@ var Scorer = {
 
 /* Snippets: Sphinx takes a result's text from [role="main"], which in these themes also holds
  * the header's buttons ("System Settings Light Dark ...") and the collapsed code cells. Only
- * the article, without what a reader sees collapsed, is text a reader would recognise. */
+ * the article, without its title (the result shows it) and without what a reader sees
+ * collapsed, is text a reader would recognise. */
 if (typeof Search !== "undefined") {
   Search.htmlToText = (htmlString, anchor) => {
     const doc = new DOMParser().parseFromString(htmlString, "text/html");
     const article = doc.querySelector("article.bd-article") || doc.querySelector('[role="main"]');
     if (!article) return "";
     article
-      .querySelectorAll(".headerlink, script, style, details.hide")
+      .querySelectorAll("h1, .headerlink, script, style, details.hide")
       .forEach((element) => element.remove());
     const target = anchor ? article.querySelector(anchor) : null;
     return (target || article).textContent.replace(/\s+/g, " ").trim();
