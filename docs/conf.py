@@ -149,7 +149,8 @@ html_static_path = ["_static"]
 html_math_renderer = "mathml"
 html_css_files = ["lrsim.css"]
 # Search ranks a page whose title holds the query first, and quotes only the article text.
-html_search_scorer = str(DOCS / "_ext" / "search_scorer.js")  # read from the working directory
+# Absolute: Sphinx opens this path from the working directory, not from conf.py's folder.
+html_search_scorer = str(DOCS / "_ext" / "search_scorer.js")
 html_favicon = "_static/favicon.svg"
 html_js_files = [
     ("eta-explorer.js", {"defer": "defer"}),
