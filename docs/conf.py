@@ -85,9 +85,11 @@ extensions = [
     "myst_nb",
     "mathml",
     "minus_signs",  # docs/_ext: glued negative numbers get a true minus sign
+    "table_tokens",  # docs/_ext: tokens such as 2/η or 0.9–1.2 stay on one line in tables
     "sphinx.ext.githubpages",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
+    "author_year",  # docs/_ext: an author–year reference list, like the citations
     "sphinxcontrib.bibtex",
     "lrsim_reference",  # docs/_ext: the Reference pages generated at build time
 ]
@@ -117,7 +119,7 @@ autodoc_default_options = {"exclude-members": "__init__, __new__"}
 html_domain_indices = False
 bibtex_bibfiles = ["references.bib"]
 bibtex_reference_style = "author_year"
-bibtex_default_style = "plain"
+bibtex_default_style = "authoryear"  # docs/_ext/author_year.py
 
 # --- Execution: every page runs at build time; any error or stderr output fails the build ---
 # The cross-check record (written by `nox -s crosscheck -- record`) is read by a page, so it
@@ -146,11 +148,16 @@ html_static_path = ["_static"]
 # Math is MathML rendered at build time (docs/_ext/mathml.py): no MathJax, no CDN.
 html_math_renderer = "mathml"
 html_css_files = ["lrsim.css"]
+# Search ranks a page whose title holds the query first, and quotes only the article text.
+# Absolute: Sphinx opens this path from the working directory, not from conf.py's folder.
+html_search_scorer = str(DOCS / "_ext" / "search_scorer.js")
 html_favicon = "_static/favicon.svg"
 html_js_files = [
     ("eta-explorer.js", {"defer": "defer"}),
     # The themes wire only the first of their two menu buttons (docs/_static/sidebar-toggles.js).
     ("sidebar-toggles.js", {"defer": "defer"}),
+    # Wide tables: a scroll cue, a tab stop and a name (docs/_static/tables.js).
+    ("tables.js", {"defer": "defer"}),
 ]
 html_last_updated_fmt = None
 html_copy_source = False

@@ -165,7 +165,7 @@ def doctest_sections() -> str:
         (
             "\n## Doctests in lrsim\n\nEvery `>>>` example in lrsim's docstrings runs under "
             "`pytest --doctest-modules`; examples per documented object:\n\n"
-            "| module | object | examples |\n|---|---|---|\n"
+            "| module | object | examples |\n|:---|:---|---:|\n"
         )
     ]
     finder = doctest.DocTestFinder(exclude_empty=True)
