@@ -85,6 +85,7 @@ extensions = [
     "myst_nb",
     "mathml",
     "minus_signs",  # docs/_ext: glued negative numbers get a true minus sign
+    "theme_figures",  # docs/_ext: figures drawn inline in the colours of the reader's theme
     "sphinx.ext.githubpages",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
