@@ -78,6 +78,7 @@ class PageVisit:
     failed_requests: list[str] = field(default_factory=list)
     foreign_requests: list[str] = field(default_factory=list)
     images: list[dict[str, Any]] = field(default_factory=list)
+    figures: list[dict[str, Any]] = field(default_factory=list)  # inline <svg> figures
     formulas: list[dict[str, Any]] = field(default_factory=list)
     headings: list[int] = field(default_factory=list)
     accessibility: dict[str, list[str]] = field(default_factory=dict)  # theme -> violations
@@ -87,6 +88,10 @@ MEASURE_PAGE = """() => ({
   images: [...document.querySelectorAll('img')].map(img => ({
     src: img.getAttribute('src'), alt: img.alt, complete: img.complete,
     naturalWidth: img.naturalWidth })),
+  figures: [...document.querySelectorAll('svg.lrsim-figure')].map(svg => {
+    const box = svg.getBoundingClientRect();
+    return { label: svg.getAttribute('aria-label'), width: box.width, height: box.height };
+  }),
   formulas: [...document.querySelectorAll('math')].map(math => {
     const box = math.getBoundingClientRect();
     return { source: math.getAttribute('alttext'), width: box.width, height: box.height };
@@ -120,6 +125,7 @@ def visit(browser: Any, base_url: str, path: str, color_scheme: str) -> tuple[Pa
     page.evaluate("document.fonts.ready")
     measured = page.evaluate(MEASURE_PAGE)
     record.images, record.formulas = measured["images"], measured["formulas"]
+    record.figures = measured["figures"]
     record.headings = measured["headings"]
     return record, page
 
