@@ -182,10 +182,15 @@ def test_explorer_is_drawn_in_the_colours_of_the_theme(browser, base_url):
     painted = page.evaluate(
         """() => ({
              page: getComputedStyle(document.body).backgroundColor,
+             card: getComputedStyle(document.querySelector('.eta-explorer').closest('.cell_output')
+               .querySelector('.text_html')).backgroundColor,
+             words: getComputedStyle(document.querySelector('.eta-explorer-output')).color,
              panel: getComputedStyle(document.querySelector('.eta-explorer svg rect')).fill,
              ink: getComputedStyle(document.querySelector('.eta-explorer svg text')).fill,
              text: getComputedStyle(document.querySelector('main p')).color })"""
     )
     context.close()
     assert painted["panel"] == painted["page"], painted
+    assert painted["card"] == "rgba(0, 0, 0, 0)", painted  # no light card under it
+    assert painted["words"] == painted["text"], painted
     assert painted["ink"] == painted["text"], painted
