@@ -15,7 +15,7 @@ pytestmark = pytest.mark.site
 MIN_TEXT_PX = 11.0
 # matplotlib draws text as glyph paths in units of 1/100 of the font size; these ids are its
 # markers ("m…") and clip paths ("p…"), the only other things a figure <use>s.
-NOT_A_GLYPH = re.compile(r"(?:^|-)[mp][0-9a-f]{10}$")
+NOT_A_GLYPH = re.compile(r"(?:^|#|-)[mp][0-9a-f]{10}$")
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 SCALE = re.compile(r"scale\(\s*([-0-9.e]+)")
 MATRIX = re.compile(r"matrix\(\s*([-0-9.e]+)[ ,]+([-0-9.e]+)[ ,]+([-0-9.e]+)[ ,]+([-0-9.e]+)")
@@ -75,7 +75,7 @@ def test_glyph_sizes_read_matplotlibs_text_and_mathtext_scales():
     svg = (
         '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
         '<g transform="translate(5 6) rotate(-90) scale(0.1 -0.1)"><use xlink:href="#DejaVuSans-30"/>'
-        '<use xlink:href="#f1-m0123456789"/></g>'
+        '<use xlink:href="#f1-m0123456789"/><use xlink:href="#m0123456789"/></g>'
         '<g transform="translate(1 1) scale(0.11 -0.11)"><use xlink:href="#g" transform="scale(0.7)"/>'
         "</g></svg>"
     )
