@@ -86,6 +86,7 @@ extensions = [
     "mathml",
     "minus_signs",  # docs/_ext: glued negative numbers get a true minus sign
     "table_tokens",  # docs/_ext: tokens such as 2/η or 0.9–1.2 stay on one line in tables
+    "theme_figures",  # docs/_ext: figures drawn inline in the colours of the reader's theme
     "sphinx.ext.githubpages",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",

@@ -1,4 +1,5 @@
-"""The book's log axes: matplotlib's labels without mathtext, and minor ticks only where they help."""
+"""The book's figure style: log axes labelled without mathtext, minor ticks only where they help,
+one figure width and readable text sizes, and a check that labels leave the data visible."""
 
 from __future__ import annotations
 
@@ -6,7 +7,17 @@ import matplotlib.pyplot as plt
 import pytest
 from matplotlib.ticker import LogFormatterSciNotation
 
-from lrsim.plotting import MINOR_TICK_DECADES, PowerOfTenFormatter, use_book_style
+from lrsim.parabola import iterate
+from lrsim.plotting import (
+    BOOK_STYLE,
+    FIGURE_WIDTH,
+    MINOR_TICK_DECADES,
+    PowerOfTenFormatter,
+    figure_size,
+    labels_over_data,
+    plot_parabola_path,
+    use_book_style,
+)
 
 
 @pytest.mark.parametrize(
@@ -39,4 +50,53 @@ def test_book_log_axes_drop_minor_ticks_only_beyond_the_decade_limit():
     labels = {text.get_text() for text in wide.get_yticklabels()}
     assert {"10⁻⁴", "10⁻²", "10⁰"} <= labels
     assert not any("$" in text for text in labels)
+    plt.close(fig)
+
+
+def test_no_text_in_the_book_style_is_below_9_points():
+    """9 pt is 12 CSS px at a figure's own width, the size the site shows it at."""
+    sizes = {
+        key: value
+        for key, value in BOOK_STYLE.items()
+        if key.endswith(("font.size", "labelsize", "titlesize", "fontsize"))
+    }
+    assert {"font.size", "legend.fontsize", "xtick.labelsize", "axes.titlesize"} <= set(sizes)
+    assert all(value >= 9 for value in sizes.values()), sizes
+
+
+def test_every_figure_size_has_the_book_width():
+    assert figure_size(2.5) == (FIGURE_WIDTH, 2.5)
+    assert BOOK_STYLE["figure.figsize"][0] == FIGURE_WIDTH
+    with pytest.raises(ValueError, match="height"):
+        figure_size(0)
+
+
+def test_a_legend_over_a_line_is_flagged_and_one_beside_it_is_not():
+    use_book_style()
+    fig, ax = plt.subplots(figsize=figure_size(3))
+    ax.plot([0, 1], [1, 0], label="falling")
+    ax.axhline(0.9, color="#888888")  # a reference line may run under a label
+    ax.legend(loc="upper left")
+    assert labels_over_data(fig) == ["legend (falling)"]
+    ax.legend(loc="upper right")
+    assert labels_over_data(fig) == []
+    plt.close(fig)
+
+
+def test_an_annotation_over_a_marker_only_line_is_flagged():
+    use_book_style()
+    fig, ax = plt.subplots(figsize=figure_size(3))
+    ax.plot([0, 1, 2], [0, 1, 0], "o")
+    ax.annotate("peak", (1, 1), ha="center", va="center")
+    ax.annotate("valley", (1, 0.2), ha="center")
+    assert labels_over_data(fig) == ["peak"]
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("eta", [0.8, 1.0, 1.2])
+def test_the_start_label_leaves_the_seeds_paths_visible(eta):
+    use_book_style()
+    fig, ax = plt.subplots(figsize=figure_size(3.2))
+    plot_parabola_path(ax, iterate(eta, x0=-1.0, steps=3), x_limit=3.0 if eta > 1 else 1.5)
+    assert labels_over_data(fig) == []
     plt.close(fig)

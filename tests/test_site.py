@@ -22,13 +22,26 @@ log = logging.getLogger(__name__)
 
 
 class ImageCollector(HTMLParser):
+    """Every image of a page: <img>, and the inline <svg role="img"> figures, whose
+    aria-label is their alt text (collected as "alt", their link as "src")."""
+
     def __init__(self) -> None:
         super().__init__()
         self.images: list[dict[str, str | None]] = []
+        self._link: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "a":
+            self._link = attributes.get("href")
         if tag == "img":
-            self.images.append(dict(attrs))
+            self.images.append(attributes)
+        elif tag == "svg" and attributes.get("role") == "img":
+            self.images.append({"alt": attributes.get("aria-label"), "src": self._link})
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._link = None
 
 
 # The attribute through which each tag makes the browser load something.
@@ -253,40 +266,72 @@ class SvgText(HTMLParser):
         self.texts.append(data.strip())
 
 
-# _{ ^{ and backslash commands, and a one-letter symbol with a TeX subscript (x_k, λ_max),
-# which a code name such as val_loss is not.
-TEX_MARKUP = re.compile(r"_\{|\^\{|\\[A-Za-z]+|(?<![^\W\d_])[^\W\d_]_[^\W_]{1,3}\b")
+# _{ ^{ ^k and backslash commands, code such as sqrt( and log10, and a one-letter symbol with
+# a TeX subscript (x_k, λ_max), which a code name such as val_loss is not.
+TEX_MARKUP = re.compile(
+    r"_\{|\^[{\w]|\\[A-Za-z]+|\bsqrt\(|\blog10\b|(?<![^\W\d_])[^\W\d_]_[^\W_]{1,3}\b"
+)
+# A hyphen-minus before a number, where a minus sign belongs ("x = -1"; not "1e-4" or "1-2").
+HYPHEN_MINUS = re.compile(r"(?<![\w.)\]])-(?=\.?[0-9])")
 
 
 def tex_markup(text: str) -> bool:
-    """True if ``text`` shows TeX a reader should never see: ``_{``, ``^{``, a backslash
-    command, or an unmatched ``$``."""
-    return bool(TEX_MARKUP.search(text)) or text.count("$") % 2 == 1
+    """True if ``text`` shows TeX or code a reader should never see: ``_{``, ``^{``, ``^k``, a
+    backslash command, ``sqrt(``, ``log10``, a hyphen for a minus sign, or an unmatched ``$``."""
+    return bool(TEX_MARKUP.search(text) or HYPHEN_MINUS.search(text)) or text.count("$") % 2 == 1
 
 
 def test_tex_markup_detector_flags_raw_tex_and_passes_plain_text():
     flagged = ["|x_{k+1}| / |x_k|", "10^{-6}", r"\eta", "costs $5", r"$\mathdefault{10}$"]
-    flagged += ["|x_k|", "learning rate × λ_max", "x_0"]
+    flagged += ["|x_k|", "learning rate × λ_max", "x_0", "0.6^k", "basin edge sqrt(2/η)"]
+    flagged += ["η = -0.1", "from x = -1 and", "(-5, -2)", "log10 |x₃₀|"]
     plain = ["|xₖ₊₁| / |xₖ|", "val_loss", "learning rate η", "log₁₀ |xₖ| (clipped to ±6)"]
-    plain += ["learning_rate", "val_accuracy", "λₘₐₓ"]
-    assert all(tex_markup(text) for text in flagged)
-    assert not any(tex_markup(text) for text in plain)
+    plain += ["learning_rate", "val_accuracy", "λₘₐₓ", "η = −0.1", "Adam 1e-4", "epochs 1-100"]
+    plain += ["√(2/η)", "0.6ᵏ", "ReLU", "x-axis", "heavy-ball"]
+    assert all(tex_markup(text) for text in flagged), [t for t in flagged if not tex_markup(t)]
+    assert not any(tex_markup(text) for text in plain), [t for t in plain if tex_markup(t)]
+
+
+INLINE_FIGURE = re.compile(r'<svg role="img"[^>]*>.*?</svg>', re.DOTALL)
+CAPTION = re.compile(r"<figcaption>(.*?)</figcaption>", re.DOTALL)
 
 
 def test_no_figure_shows_raw_tex(site, pages):
-    figures = set()
+    """Nor does its caption or alt text: the figure's text is written as the prose writes it,
+    with Unicode or MathML, and with true minus signs."""
+    raw, figures = [], 0
     for page in (site / path for path in pages):
+        html = page.read_text(encoding="utf-8")
+        for figure in INLINE_FIGURE.findall(html):
+            figures += 1
+            parser = SvgText()
+            parser.feed(figure)
+            raw += [(page.name, text) for text in parser.texts if tex_markup(text)]
         collector = ImageCollector()
-        collector.feed(page.read_text(encoding="utf-8"))
-        sources = (unquote(image.get("src") or "") for image in collector.images)
-        figures |= {(page.parent / src).resolve() for src in sources if src.endswith(".svg")}
-    assert len(figures) >= 20
-    raw = []
-    for figure in sorted(figures):
-        parser = SvgText()
-        parser.feed(figure.read_text(encoding="utf-8"))
-        raw += [(figure.name, text) for text in parser.texts if tex_markup(text)]
+        collector.feed(html)
+        alts = [image.get("alt") or "" for image in collector.images]
+        raw += [(page.name, "alt", alt) for alt in alts if tex_markup(html_lib.unescape(alt))]
+        for caption in CAPTION.findall(html):
+            text = html_lib.unescape(
+                re.sub(r"<math.*?</math>|<[^>]+>", " ", caption, flags=re.DOTALL)
+            )
+            raw += [(page.name, "caption", text)] if tex_markup(text) else []
+    assert figures >= 23
     assert not raw
+
+
+def test_every_figure_is_one_width(site, pages):
+    """One width for all figures (lrsim.plotting.FIGURE_WIDTH): shown at its own size in the
+    column, every figure's text has the size BOOK_STYLE gives it."""
+    widths = {}
+    for page in (site / path for path in pages):
+        for figure in INLINE_FIGURE.findall(page.read_text(encoding="utf-8")):
+            label = re.search(r'aria-label="([^"]{,40})', figure)
+            widths[f"{page.name}: {label.group(1) if label else ''}"] = re.search(
+                r'width="([^"]+)"', figure
+            ).group(1)  # type: ignore[union-attr]
+    assert len(widths) >= 23
+    assert set(widths.values()) == {"504pt"}, widths
 
 
 def test_every_title_names_the_page_and_the_book_once(site, pages):
@@ -306,7 +351,8 @@ def test_verification_lists_the_pages_in_reading_order(site):
     """Issue 13: it listed them in file order (adam before parabola)."""
     index = (site / "index.html").read_text(encoding="utf-8")
     toc = re.findall(r'class="reference internal" href="([^"#]+\.html)"', index)
-    reading = list(dict.fromkeys(href.split("/")[-1] for href in toc))
+    # The book opens with the index itself, which its own contents list does not link.
+    reading = list(dict.fromkeys(["index.html", *(href.split("/")[-1] for href in toc)]))
     html = (site / "reference" / "verification.html").read_text(encoding="utf-8")
     listed = [
         href.split("/")[-1] for href in re.findall(r'On the page <a[^>]*href="([^"#]+)"', html)

@@ -9,14 +9,21 @@
 (function () {
   "use strict";
   const SVG = "http://www.w3.org/2000/svg";
-  const INK = "#111111";
-  const MUTED = "#888888";
-  const PATH_COLOR = "#0072B2";
-  const DIVERGENT_COLOR = "#D55E00";
+  // The book's figure colours (lrsim.css), so that the explorer follows the theme like them.
+  const PAPER = "var(--lrsim-fig-bg)";
+  const INK = "var(--lrsim-fig-ink)";
+  const MUTED = "color-mix(in srgb, var(--lrsim-fig-ink) 47%, var(--lrsim-fig-bg))";
+  const PATH_COLOR = "var(--lrsim-fig-blue)";
+  const DIVERGENT_COLOR = "var(--lrsim-fig-vermillion)";
+  const SUPERSCRIPTS = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
 
   function element(name, attributes, parent) {
     const node = document.createElementNS(SVG, name);
-    for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
+    for (const [key, value] of Object.entries(attributes)) {
+      // Colours are CSS (custom properties, color-mix), which presentation attributes reject.
+      if (key === "fill" || key === "stroke") node.style.setProperty(key, value);
+      else node.setAttribute(key, value);
+    }
     if (parent) parent.appendChild(node);
     return node;
   }
@@ -32,10 +39,20 @@
     return Number(value.toPrecision(4)).toString().replace("-", "−");
   }
 
+  /* η as the box shows it, two decimals, with a true minus sign. */
+  function formatEta(eta) {
+    return eta.toFixed(2).replace("-", "−");
+  }
+
+  /* 10 to the power n, written as the book's figures write it (10⁻³). */
+  function powerOfTen(n) {
+    return "10" + [...String(n)].map((c) => SUPERSCRIPTS[c]).join("");
+  }
+
   /* One panel: a white box with its axes, mapping data to pixels. */
   function panel(svg, left, title, xLabel, yLabel) {
     const box = { left: left + 52, top: 28, width: 230, height: 170 };
-    element("rect", { x: left, y: 0, width: 300, height: 240, fill: "white" }, svg);
+    element("rect", { x: left, y: 0, width: 300, height: 240, fill: PAPER }, svg);
     text(svg, box.left + box.width / 2, 16, title);
     text(svg, box.left + box.width / 2, box.top + box.height + 34, xLabel);
     const label = text(svg, 0, 0, yLabel);
@@ -67,16 +84,16 @@
     text(svg, left.left + 4, left.top + left.height + 14, formatNumber(-half), "start");
     text(svg, left.left + left.width - 4, left.top + left.height + 14, formatNumber(half), "end");
 
-    // Right: |x_k| on a log axis, where geometric growth or decay is a straight line.
-    const right = panel(svg, 310, `|x_k| over ${data.steps} steps (log axis)`, "step k", "|x_k|");
+    // Right: |xₖ| on a log axis, where geometric growth or decay is a straight line.
+    const right = panel(svg, 310, `|xₖ| over ${data.steps} steps (log axis)`, "step k", "|xₖ|");
     const magnitudes = path.map(Math.abs);
     const positive = magnitudes.filter((m) => Number.isFinite(m) && m > 0);
     const top = Math.ceil(Math.log10(Math.max(...positive)) + 1e-9) || 1;
     const bottom = Math.min(Math.floor(Math.log10(Math.min(...positive))), top - 1);
     const rx = (k) => right.left + (k / data.steps) * right.width;
     const ry = (m) => right.top + ((top - Math.log10(m)) / (top - bottom)) * right.height;
-    text(svg, right.left - 4, right.top + 4, `1e${top}`, "end");
-    text(svg, right.left - 4, right.top + right.height, `1e${bottom}`, "end");
+    text(svg, right.left - 4, right.top + 4, powerOfTen(top), "end");
+    text(svg, right.left - 4, right.top + right.height, powerOfTen(bottom), "end");
     const logPoints = [];
     magnitudes.forEach((m, k) => {
       if (Number.isFinite(m) && m > 0) {
@@ -121,13 +138,13 @@
       if (source !== number || Number(number.value) !== eta) number.value = eta.toFixed(2);
       const iterates = data.paths[index].slice(1, 5).map(formatNumber).join(", ");
       output.textContent =
-        `η = ${eta.toFixed(2)}: regime ${data.regimes[index]}; ` +
+        `η = ${formatEta(eta)}: regime ${data.regimes[index]}; ` +
         `|1 − 2η| = ${formatNumber(data.rates[index])}, so the run ${data.outcomes[index]}. ` +
         `From x₀ = ${formatNumber(data.x0)}: x₁, …, x₄ = ${iterates}, …`;
       root.dataset.eta = String(eta);
       draw(svg, data, index);
       svg.insertBefore(title, svg.firstChild);
-      title.textContent = `Gradient descent on y = x² with η = ${eta.toFixed(2)}: ${data.outcomes[index]}.`;
+      title.textContent = `Gradient descent on y = x² with η = ${formatEta(eta)}: ${data.outcomes[index]}.`;
     }
     range.addEventListener("input", () => show(Number(range.value), range));
     number.addEventListener("change", () => {

@@ -1,7 +1,10 @@
 """The book's figure style and plot helpers: the only lrsim module that imports matplotlib.
 
-Figures have an opaque white background so that they read the same in the site's light and dark
-themes, use the Okabe-Ito colour-blind-safe palette, and give each of the seed's learning rates
+Every figure is :data:`FIGURE_WIDTH` wide (grids grow taller, not wider) and sets its text in
+the sizes of :data:`BOOK_STYLE`, so that figure text is the same size on every page. Figures are
+drawn on white in black, greys and the Okabe-Ito colour-blind-safe palette; the book's site
+repaints exactly these colours in the reader's theme (``docs/_ext/theme_figures.py``), so a
+figure should use no other colours for lines and text. Each of the seed's learning rates has
 the same colour on every page (:data:`SEED_COLORS`).
 """
 
@@ -17,19 +20,26 @@ import matplotlib.style
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
+from matplotlib.figure import Figure
+from matplotlib.path import Path
 from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullLocator
+from matplotlib.transforms import Bbox
 from numpy.typing import ArrayLike
 
 from lrsim.parabola import SEED_CURVATURE, loss
 
 __all__ = [
     "BOOK_STYLE",
+    "FIGURE_WIDTH",
+    "IMAGE_INK",
     "LEARNING_RATE_COLORS",
     "MINOR_TICK_DECADES",
     "OKABE_ITO",
     "SEED_COLORS",
     "PowerOfTenFormatter",
     "eta_color",
+    "figure_size",
+    "labels_over_data",
     "learning_rate_color",
     "plot_abs_iterates",
     "plot_contour_path",
@@ -59,15 +69,20 @@ SEED_COLORS = {
 }
 """Colour of each learning rate the seed article discusses, the same on every page."""
 
+FIGURE_WIDTH = 7.0
+"""Width of every figure in inches: 504 pt, 672 CSS px, just inside the site's text column at
+1280 px, where a figure is shown at its own size and 9 pt text is 12 CSS px."""
+
 BOOK_STYLE: dict[str, Any] = {
-    "figure.figsize": (7.0, 3.6),
+    "figure.figsize": (FIGURE_WIDTH, 3.6),
     "figure.dpi": 100,
     "figure.facecolor": "white",
     "figure.constrained_layout.use": True,
     "axes.facecolor": "white",
     "axes.edgecolor": "#333333",
     "axes.labelcolor": "#111111",
-    "axes.titlesize": 12,
+    # Text sizes in points, none below 9 (12 CSS px at the figure's own size).
+    "axes.titlesize": 11,
     "axes.titleweight": "bold",
     "axes.labelsize": 11,
     "axes.grid": True,
@@ -80,6 +95,7 @@ BOOK_STYLE: dict[str, Any] = {
     "grid.linewidth": 0.8,
     "font.size": 11,
     "legend.fontsize": 10,
+    "legend.title_fontsize": 10,
     "legend.frameon": False,
     "lines.linewidth": 2.0,
     "lines.markersize": 6,
@@ -93,6 +109,11 @@ BOOK_STYLE: dict[str, Any] = {
 }
 """The matplotlib rcParams of every figure in the book."""
 
+
+IMAGE_INK = "#101014"
+"""Ink for lines drawn over a heat map. The site repaints black and greys in the reader's
+theme (light ink on a dark page) but not a heat map's colours; this near-black is neither grey
+nor an Okabe-Ito colour, so it stays dark on the map in both themes."""
 
 MINOR_TICK_DECADES = 3
 """Log axes spanning more decades than this get no minor ticks: they would only crowd the axis."""
@@ -179,6 +200,19 @@ def use_book_style() -> None:
     matplotlib.scale.register_scale(_BookLogScale)
 
 
+def figure_size(height: float) -> tuple[float, float]:
+    """Return the ``figsize`` of a figure ``height`` inches tall: every figure is as wide.
+
+    Examples
+    --------
+    >>> figure_size(5.4)
+    (7.0, 5.4)
+    """
+    if not height > 0:
+        raise ValueError(f"height must be a positive number of inches, got {height!r}")
+    return (FIGURE_WIDTH, float(height))
+
+
 def eta_color(eta: float) -> str:
     """Return the book's colour for learning rate ``eta`` (grey for rates the seed does not use).
 
@@ -243,7 +277,11 @@ def plot_parabola_path(
     ys = loss(xs, curvature)
     ax.plot(xs, ys, color=color, linewidth=1.2, alpha=0.7, zorder=2)
     ax.plot(xs, ys, "o", color=color, label=label, zorder=3)
-    ax.annotate("start", (xs[0], ys[0]), textcoords="offset points", xytext=(6, 6))
+    # Below the start on its outer side, outside the bowl, where no step ever goes: above it
+    # the first step's line ran through the label.
+    outward = -1 if xs[0] <= 0 else 1
+    ax.annotate("start", (xs[0], ys[0]), textcoords="offset points", xytext=(6 * outward, -6),
+                ha="right" if outward < 0 else "left", va="top")  # fmt: skip
     ax.set_xlabel("x")
     ax.set_ylabel("f(x)")
     return ax
@@ -436,3 +474,58 @@ def sparse_log_ticks(ax: Axes, numticks: int = 6) -> None:
     """
     ax.yaxis.set_major_locator(LogLocator(numticks=numticks))
     ax.yaxis.set_minor_locator(NullLocator())
+
+
+def labels_over_data(fig: Figure) -> list[str]:
+    """Return the annotations and legends of ``fig`` that cover a plotted line or point.
+
+    Data are the lines drawn in data coordinates (``plot``, ``semilogy``, ``step`` …);
+    reference lines (``axhline``, ``axvline``), bands and images are not, so a label may sit
+    on them. Pages assert that this is empty after drawing a figure with labels in it.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1], [0, 1], label="diagonal")
+    >>> _ = ax.annotate("on it", (0.5, 0.5))
+    >>> _ = ax.annotate("clear of it", (0.05, 0.9))
+    >>> labels_over_data(fig)
+    ['on it']
+    >>> plt.close(fig)
+    """
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    labels: list[tuple[str, Bbox]] = []
+    for ax in fig.axes:
+        labels += [(text.get_text(), text.get_window_extent(renderer)) for text in ax.texts]
+    for legend in [ax.get_legend() for ax in fig.axes] + list(fig.legends):
+        if legend is not None:
+            names = ", ".join(text.get_text() for text in legend.get_texts())
+            labels.append((f"legend ({names})", legend.get_window_extent(renderer)))
+    covering = []
+    for name, box in labels:
+        if any(_covers(box, ax) for ax in fig.axes):
+            covering.append(name)
+    return covering
+
+
+def _covers(box: Bbox, ax: Axes) -> bool:
+    """Whether ``box`` (display coordinates) covers a data line of ``ax`` where it is shown."""
+    shown = Bbox.intersection(box, ax.bbox)
+    if shown is None:
+        return False
+    for line in ax.lines:
+        if line.get_transform() != ax.transData or not line.get_visible():
+            continue
+        with np.errstate(invalid="ignore", divide="ignore"):
+            points = line.get_transform().transform(line.get_xydata())
+        points = points[np.all(np.isfinite(points), axis=1)]
+        if not len(points):
+            continue
+        if shown.count_contains(points) > 0:
+            return True
+        drawn = line.get_linestyle() not in ("None", "", " ") and len(points) > 1
+        if drawn and Path(points).intersects_bbox(shown, filled=False):
+            return True
+    return False

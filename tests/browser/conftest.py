@@ -85,6 +85,7 @@ class PageVisit:
     failed_requests: list[str] = field(default_factory=list)
     foreign_requests: list[str] = field(default_factory=list)
     images: list[dict[str, Any]] = field(default_factory=list)
+    figures: list[dict[str, Any]] = field(default_factory=list)  # inline <svg> figures
     formulas: list[dict[str, Any]] = field(default_factory=list)
     headings: list[int] = field(default_factory=list)
     accessibility: dict[str, list[str]] = field(default_factory=dict)  # theme -> violations
@@ -94,6 +95,10 @@ MEASURE_PAGE = """() => ({
   images: [...document.querySelectorAll('img')].map(img => ({
     src: img.getAttribute('src'), alt: img.alt, complete: img.complete,
     naturalWidth: img.naturalWidth })),
+  figures: [...document.querySelectorAll('svg.lrsim-figure')].map(svg => {
+    const box = svg.getBoundingClientRect();
+    return { label: svg.getAttribute('aria-label'), width: box.width, height: box.height };
+  }),
   formulas: [...document.querySelectorAll('math')].map(math => {
     const box = math.getBoundingClientRect();
     return { source: math.getAttribute('alttext'), width: box.width, height: box.height };
@@ -131,6 +136,7 @@ def visit(
     page.evaluate("document.fonts.ready")
     measured = page.evaluate(MEASURE_PAGE)
     record.images, record.formulas = measured["images"], measured["formulas"]
+    record.figures = measured["figures"]
     record.headings = measured["headings"]
     return record, page
 

@@ -34,7 +34,7 @@ def test_no_page_requests_anything_outside_the_site(visits):
     assert not foreign
 
 
-def test_every_image_decodes(visits):
+def test_every_image_decodes_and_every_figure_has_a_size(visits):
     broken = [
         (path, image["src"])
         for path, visit in visits.items()
@@ -42,7 +42,14 @@ def test_every_image_decodes(visits):
         if not image["complete"] or image["naturalWidth"] == 0
     ]
     assert not broken
-    assert visits[EXPLORER_PAGE].images
+    empty = [
+        (path, figure["label"][:40])
+        for path, visit in visits.items()
+        for figure in visit.figures
+        if figure["width"] <= 0 or figure["height"] <= 0
+    ]
+    assert not empty
+    assert visits[EXPLORER_PAGE].figures
 
 
 def test_every_formula_renders_with_a_visible_size(visits):
@@ -150,5 +157,40 @@ def test_explorer_falls_back_to_the_static_figures_without_javascript(browser, b
     assert page.locator(".eta-explorer").is_hidden()
     # (Playwright disables scripts without making <noscript> render; tests/test_site.py checks
     # that the page carries the <noscript> note.)
-    assert page.locator("#fig-eta-grid img").is_visible()
+    assert page.locator("#fig-eta-grid svg.lrsim-figure").is_visible()
     context.close()
+
+
+def test_explorer_writes_a_negative_eta_and_its_axes_as_the_figures_do(explorer):
+    """Issue 13, item 4: it showed "η = -0.20" with a hyphen, and "1e-3" on its log axis."""
+    box = explorer.locator(".eta-explorer input[type=number]")
+    box.fill("-0.2")
+    box.press("Enter")
+    assert "η = −0.20" in explorer_output(explorer)
+    drawn = explorer.locator(".eta-explorer svg").evaluate(
+        "svg => [...svg.querySelectorAll('text')].map(text => text.textContent)"
+    )
+    assert "|xₖ|" in drawn
+    assert any(re.fullmatch(r"10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+", label) for label in drawn), drawn
+    assert not [label for label in drawn if re.search(r"-|_|\de", label)], drawn
+
+
+def test_explorer_is_drawn_in_the_colours_of_the_theme(browser, base_url):
+    context = browser.new_context(color_scheme="dark")
+    page = context.new_page()
+    page.goto(base_url + EXPLORER_PAGE, wait_until="networkidle")
+    painted = page.evaluate(
+        """() => ({
+             page: getComputedStyle(document.body).backgroundColor,
+             card: getComputedStyle(document.querySelector('.eta-explorer').closest('.cell_output')
+               .querySelector('.text_html')).backgroundColor,
+             words: getComputedStyle(document.querySelector('.eta-explorer-output')).color,
+             panel: getComputedStyle(document.querySelector('.eta-explorer svg rect')).fill,
+             ink: getComputedStyle(document.querySelector('.eta-explorer svg text')).fill,
+             text: getComputedStyle(document.querySelector('main p')).color })"""
+    )
+    context.close()
+    assert painted["panel"] == painted["page"], painted
+    assert painted["card"] == "rgba(0, 0, 0, 0)", painted  # no light card under it
+    assert painted["words"] == painted["text"], painted
+    assert painted["ink"] == painted["text"], painted
