@@ -145,7 +145,8 @@ html_title = "Why learning rates diverge"
 html_static_path = ["_static"]
 # Math is MathML rendered at build time (docs/_ext/mathml.py): no MathJax, no CDN.
 html_math_renderer = "mathml"
-html_css_files = ["lrsim.css"]
+# icons.css: the theme's icons without Font Awesome's script (docs/_templates/layout.html).
+html_css_files = ["lrsim.css", "icons.css"]
 html_favicon = "_static/favicon.svg"
 html_js_files = [
     ("eta-explorer.js", {"defer": "defer"}),
