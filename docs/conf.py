@@ -84,6 +84,7 @@ version = release
 extensions = [
     "myst_nb",
     "mathml",
+    "math_font",  # docs/_ext: the math font, subset to the characters the pages' math uses
     "minus_signs",  # docs/_ext: glued negative numbers get a true minus sign
     "sphinx.ext.githubpages",
     "sphinx.ext.autodoc",

@@ -1,7 +1,7 @@
 """The built site: the worked numbers and the erratum are on the page, every image has alt text,
-math is MathML, nothing comes from another origin, every page has one viewport tag, and the η
-explorer carries lrsim's numbers. (What each page weighs is measured in a browser:
-tests/browser/test_weight.py.)"""
+math is MathML drawn with the book's own math font, nothing comes from another origin, every
+page has one viewport tag, and the η explorer carries lrsim's numbers. (What each page weighs
+is measured in a browser: tests/browser/test_weight.py.)"""
 
 from __future__ import annotations
 
@@ -278,3 +278,19 @@ def test_every_page_has_one_viewport_tag(site, pages):
         html = (site / path).read_text(encoding="utf-8")
         assert len(re.findall(r"<meta\s+name=\"viewport\"", html)) == 1, path
 
+
+def test_the_math_font_has_every_character_of_every_formula(site, pages):
+    """The subset is made from the built pages; this fails if the source font lacks one."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(site / "_static" / "fonts" / "math.woff2")
+    assert "MATH" in font  # stretchy brackets, big operators and script positions
+    covered = set(map(chr, font.getBestCmap()))
+    used: dict[str, str] = {}
+    for path in pages:
+        html = (site / path).read_text(encoding="utf-8")
+        for formula in re.findall(r"<math\b[^>]*>(.*?)</math>", html, re.DOTALL):
+            for character in html_lib.unescape(re.sub(r"<[^>]+>", "", formula)):
+                used.setdefault(character, path)
+    assert {"∑", "∫", "η", "′"} <= used.keys()
+    assert {c: path for c, path in used.items() if c not in covered and not c.isspace()} == {}
