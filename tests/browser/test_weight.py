@@ -147,7 +147,7 @@ ICONS = """() => [...document.querySelectorAll('[class*="fa-"]')]
   .filter(icon => icon.checkVisibility())
   .map(icon => {
     const box = icon.getBoundingClientRect();
-    return { icon: icon.className, width: box.width, height: box.height,
+    return { icon: icon.getAttribute('class'), width: box.width, height: box.height,
              mask: getComputedStyle(icon, '::before').maskImage };
   })"""
 
