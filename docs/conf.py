@@ -84,6 +84,7 @@ version = release
 extensions = [
     "myst_nb",
     "mathml",
+    "math_font",  # docs/_ext: the math font, subset to the characters the pages' math uses
     "minus_signs",  # docs/_ext: glued negative numbers get a true minus sign
     "table_tokens",  # docs/_ext: tokens such as 2/η or 0.9–1.2 stay on one line in tables
     "theme_figures",  # docs/_ext: figures drawn inline in the colours of the reader's theme
@@ -148,7 +149,8 @@ html_title = "Why learning rates diverge"
 html_static_path = ["_static"]
 # Math is MathML rendered at build time (docs/_ext/mathml.py): no MathJax, no CDN.
 html_math_renderer = "mathml"
-html_css_files = ["lrsim.css"]
+# icons.css: the theme's icons without Font Awesome's script (docs/_templates/layout.html).
+html_css_files = ["lrsim.css", "icons.css"]
 # Search ranks a page whose title holds the query first, and quotes only the article text.
 # Absolute: Sphinx opens this path from the working directory, not from conf.py's folder.
 html_search_scorer = str(DOCS / "_ext" / "search_scorer.js")

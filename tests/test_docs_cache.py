@@ -50,7 +50,7 @@ def test_editing_a_constant_in_lrsim_reexecutes_and_changes_the_rendered_number(
     docs.mkdir()
     shutil.copy(ROOT / "docs" / "conf.py", docs / "conf.py")
     shutil.copy(ROOT / "docs" / "references.bib", docs / "references.bib")
-    for folder in ("_ext", "_static"):  # the book's own extension and assets, named in conf.py
+    for folder in ("_ext", "_static", "_fonts"):  # the book's own extensions and assets
         shutil.copytree(
             ROOT / "docs" / folder, docs / folder, ignore=shutil.ignore_patterns("__py*")
         )

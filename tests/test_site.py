@@ -1,18 +1,17 @@
 """The built site: the worked numbers and the erratum are on the page, every image has alt text,
-math is MathML, nothing comes from another origin, the η explorer carries lrsim's numbers, and
-every page stays within its weight budget."""
+math is MathML drawn with the book's own math font, nothing comes from another origin, every
+page has one viewport tag, and the η explorer carries lrsim's numbers. (What each page weighs
+is measured in a browser: tests/browser/test_weight.py.)"""
 
 from __future__ import annotations
 
-import functools
-import gzip
 import html as html_lib
 import json
 import logging
 import re
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import numpy as np
 
@@ -191,56 +190,6 @@ def test_eta_explorer_page_keeps_a_no_script_fallback(site):
     assert re.search(r"<noscript>.*?figures above.*?</noscript>", html)
     assert re.search(r'class="eta-explorer" hidden', html)  # shown by the script only
     assert 'id="fig-eta-grid"' in html
-
-
-def local_file(site: Path, base: Path, url: str) -> Path | None:
-    parts = urlsplit(url)
-    if parts.scheme or parts.netloc or not parts.path:
-        return None
-    target = urljoin(base.relative_to(site).as_posix(), unquote(parts.path))
-    path = site / target
-    return path if path.is_file() else None
-
-
-def page_assets(site: Path, page: Path) -> set[Path]:
-    """The files a browser fetches for the page: its resources and what its CSS imports."""
-    assets: set[Path] = set()
-    pending = [f for _, url in resources(page).urls if (f := local_file(site, page, url))]
-    while pending:
-        asset = pending.pop()
-        if asset in assets:
-            continue
-        assets.add(asset)
-        if asset.suffix == ".css":
-            css = asset.read_text(encoding="utf-8")
-            for url in re.findall(r"""url\(\s*['"]?([^'")]+)|@import\s+['"]([^'"]+)""", css):
-                found = local_file(site, asset, url[0] or url[1])
-                if found:
-                    pending.append(found)
-    return assets
-
-
-@functools.cache
-def compressed_size(path: Path) -> int:
-    return len(gzip.compress(path.read_bytes(), 6, mtime=0))
-
-
-def test_every_page_weighs_at_most_1_5_mb_over_the_wire(site, pages):
-    """Transfer size of each page (HTML, figures, scripts, styles, fonts), gzip-compressed as
-    GitHub Pages and Read the Docs serve it; the uncompressed size is reported beside it."""
-    report = {}
-    for page in (site / path for path in pages):
-        files = [page, *page_assets(site, page)]
-        raw = sum(f.stat().st_size for f in files)
-        wire = sum(compressed_size(f) for f in files)
-        report[page.relative_to(site).as_posix()] = (wire, raw, len(files))
-    lines = [f"{'page':40} {'transfer':>10} {'raw':>10} files"]
-    for path, (wire, raw, count) in sorted(report.items(), key=lambda item: -item[1][0]):
-        lines.append(f"{path:40} {wire / 1e6:8.2f}MB {raw / 1e6:8.2f}MB {count:5d}")
-    (site.parent / "page-weight.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    log.info("page weight (build/page-weight.txt):\n%s", "\n".join(lines))
-    heavy = {path: wire for path, (wire, _, _) in report.items() if wire > 1.5e6}
-    assert not heavy
 
 
 class SvgText(HTMLParser):
@@ -455,3 +404,27 @@ def test_the_reference_list_is_author_year_and_links_every_web_source(site):
         assert links or key in no_address, f"{key} has no address"
         for link in links:
             assert link in hrefs, link
+
+
+def test_every_page_has_one_viewport_tag(site, pages):
+    """Issue 13: Sphinx, docutils and the theme each wrote one."""
+    for path in pages:
+        html = (site / path).read_text(encoding="utf-8")
+        assert len(re.findall(r"<meta\s+name=\"viewport\"", html)) == 1, path
+
+
+def test_the_math_font_has_every_character_of_every_formula(site, pages):
+    """The subset is made from the built pages; this fails if the source font lacks one."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(site / "_static" / "fonts" / "math.woff2")
+    assert "MATH" in font  # stretchy brackets, big operators and script positions
+    covered = set(map(chr, font.getBestCmap()))
+    used: dict[str, str] = {}
+    for path in pages:
+        html = (site / path).read_text(encoding="utf-8")
+        for formula in re.findall(r"<math\b[^>]*>(.*?)</math>", html, re.DOTALL):
+            for character in html_lib.unescape(re.sub(r"<[^>]+>", "", formula)):
+                used.setdefault(character, path)
+    assert {"∑", "∫", "η", "′"} <= used.keys()
+    assert {c: path for c, path in used.items() if c not in covered and not c.isspace()} == {}

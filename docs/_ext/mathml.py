@@ -36,6 +36,18 @@ OPERATORS_AS_IDENTIFIERS = re.compile(
 # In TeX | and ‖ are ordinary symbols; as MathML operators in mid-formula (|r|^k |x_0|) the
 # browser would space them like relations.
 BARS = re.compile(r"<mo((?: [^>]*)?)>(&#x0007C;|&#x02016;)</mo>")
+# latex2mathml writes \lVert as a bare ‖, which the browser stretches to the tallest thing in
+# its row (a fraction, an integral) while the closing one, under a square, stays small; in TeX
+# both keep their size.
+DOUBLE_BAR = re.compile(r"<mo>&#x02016;</mo>")
+# x' comes out as x with a superscript prime. The math font's prime (U+2032, ″, ‴) is already
+# drawn raised, so as a superscript it shrank to a speck far above the letter: set it after
+# its letter instead (and after a subscript, for c_i').
+PRIMED = re.compile(r"<msup>(<mi>[^<]*</mi>)<mi>((?:&#x0203[234];)+)</mi></msup>")
+PRIMED_BELOW = re.compile(
+    r"<msubsup>(<mi>[^<]*</mi><m[ion]>[^<]*</m[ion]>)<mi>((?:&#x0203[234];)+)</mi></msubsup>"
+)
+PRIME = r'<mo lspace="0em" rspace="0em">\2</mo>'
 
 
 def to_mathml(latex: str, node: nodes.Element, display: str) -> str:
@@ -50,7 +62,10 @@ def to_mathml(latex: str, node: nodes.Element, display: str) -> str:
             "math %r: latex2mathml does not know %r", latex, untranslated.group(1), location=node
         )
     mathml = OPERATORS_AS_IDENTIFIERS.sub(r"<mo>\1</mo>", mathml)
+    mathml = DOUBLE_BAR.sub('<mo stretchy="false">&#x02016;</mo>', mathml)
     mathml = BARS.sub(r'<mo\1 lspace="0em" rspace="0em">\2</mo>', mathml)
+    mathml = PRIMED.sub(r"\1" + PRIME, mathml)
+    mathml = PRIMED_BELOW.sub(r"<msub>\1</msub>" + PRIME, mathml)
     # The page already sets the language and namespace; an alttext keeps the source for
     # screen readers that do not speak MathML and for copy-paste.
     return mathml.replace("<math ", f'<math alttext="{_attr(latex)}" ', 1)
