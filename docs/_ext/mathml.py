@@ -48,6 +48,9 @@ PRIMED_BELOW = re.compile(
     r"<msubsup>(<mi>[^<]*</mi><m[ion]>[^<]*</m[ion]>)<mi>((?:&#x0203[234];)+)</mi></msubsup>"
 )
 PRIME = r'<mo lspace="0em" rspace="0em">\2</mo>'
+# \hat is an ASCII ^ over its letter; the font draws that glyph at capital height, so the hat
+# floated far above ε. U+02C6, the modifier circumflex, sits on the letter as TeX's does.
+HAT = "<mo>&#x0005E;</mo></mover>"
 
 
 def to_mathml(latex: str, node: nodes.Element, display: str) -> str:
@@ -66,6 +69,7 @@ def to_mathml(latex: str, node: nodes.Element, display: str) -> str:
     mathml = BARS.sub(r'<mo\1 lspace="0em" rspace="0em">\2</mo>', mathml)
     mathml = PRIMED.sub(r"\1" + PRIME, mathml)
     mathml = PRIMED_BELOW.sub(r"<msub>\1</msub>" + PRIME, mathml)
+    mathml = mathml.replace(HAT, "<mo>&#x002C6;</mo></mover>")
     # The page already sets the language and namespace; an alttext keeps the source for
     # screen readers that do not speak MathML and for copy-paste.
     return mathml.replace("<math ", f'<math alttext="{_attr(latex)}" ', 1)
