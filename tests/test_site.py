@@ -159,6 +159,23 @@ def test_no_page_loads_mathjax_and_every_formula_is_mathml(site, pages):
         assert symbol in regimes, symbol  # ∎ ⟺ ⌈ ε, \tfrac, powers
 
 
+def test_an_inline_formula_ending_in_a_relation_adds_no_space_after_it(site, pages):
+    """ "$\\eta =$ {glue}" showed "η =  1": the relation's own space, then the text's."""
+    ending = re.compile(
+        r'<span class="math[^"]*"><math\b[^>]*>(?:(?!</math>).)*?'
+        r"(<mo[^>]*>([^<]*)</mo>)(?:</mrow>)*</math>"
+    )
+    closing = {"&#x00029;", ")", "&#x0005D;", "&#x0007D;", "&#x0007C;", "&#x02016;"}
+    endings = [
+        (match.group(1), path)
+        for path in pages
+        for match in ending.finditer((site / path).read_text("utf-8"))
+        if match.group(2) not in closing  # a closing bracket has no space after it anyway
+    ]
+    assert sum("&#x0003D;" in mo for mo, _ in endings) >= 20  # formulas ending in "="
+    assert [(mo, path) for mo, path in endings if 'rspace="0em"' not in mo] == []
+
+
 def explorer_data(site: Path) -> dict:
     html = (site / "parabola" / "02-regimes.html").read_text(encoding="utf-8")
     widget = re.search(

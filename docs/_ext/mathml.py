@@ -51,6 +51,9 @@ PRIME = r'<mo lspace="0em" rspace="0em">\2</mo>'
 # \hat is an ASCII ^ over its letter; the font draws that glyph at capital height, so the hat
 # floated far above ε. U+02C6, the modifier circumflex, sits on the letter as TeX's does.
 HAT = "<mo>&#x0005E;</mo></mover>"
+# "$\eta =$ {glue}" ends a formula with its relation; the operator's space after it and the
+# space before the glued number made a double gap ("η =  1"). The text's space is enough.
+TRAILING_OPERATOR = re.compile(r"<mo>([^<]*)</mo>((?:</mrow>)*</math>)$")
 
 
 def to_mathml(latex: str, node: nodes.Element, display: str) -> str:
@@ -70,6 +73,8 @@ def to_mathml(latex: str, node: nodes.Element, display: str) -> str:
     mathml = PRIMED.sub(r"\1" + PRIME, mathml)
     mathml = PRIMED_BELOW.sub(r"<msub>\1</msub>" + PRIME, mathml)
     mathml = mathml.replace(HAT, "<mo>&#x002C6;</mo></mover>")
+    if display == "inline":
+        mathml = TRAILING_OPERATOR.sub(r'<mo rspace="0em">\1</mo>\2', mathml)
     # The page already sets the language and namespace; an alttext keeps the source for
     # screen readers that do not speak MathML and for copy-paste.
     return mathml.replace("<math ", f'<math alttext="{_attr(latex)}" ', 1)
