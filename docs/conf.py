@@ -1,78 +1,18 @@
-"""Sphinx configuration of the book *Why learning rates diverge*.
+"""Sphinx configuration of the book *Why learning rates diverge*: settings only.
 
 Build it with ``nox -s docs`` (warnings are errors). Pages are MyST-Markdown notebooks executed
-by MyST-NB against the installed ``lrsim``; their outputs are cached, and the cache is keyed on
-a digest of lrsim's source and of the cross-check record, so that a change to either
-re-executes every page.
+by MyST-NB against the installed ``lrsim``. How their execution is made reproducible, parallel
+and cached on what the pages read is the extension ``docs/_ext/lrsim_build.py``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import subprocess
 import sys
-import tempfile
-import uuid
 from importlib.metadata import version
 from pathlib import Path
 
-import jupyter_client
-from jupyter_client.manager import AsyncKernelManager
-
-import lrsim
-
 DOCS = Path(__file__).parent
-BUILD = DOCS.parent / "build"
-
-# A stray MPLBACKEND makes matplotlib-inline drop every figure while the build still passes;
-# the kernels inherit this process's environment.
-os.environ.pop("MPLBACKEND", None)
 sys.path.insert(0, str(DOCS / "_ext"))
-
-
-def commit_time() -> str:
-    """Seconds since the epoch of the checked-out commit; a fixed date outside a git clone."""
-    try:
-        result = subprocess.run(
-            ["git", "log", "-1", "--format=%ct"],
-            cwd=DOCS,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError:
-        return "1767225600"  # 2026-01-01
-    return result.stdout.strip() or "1767225600"
-
-
-class UnixSocketKernelManager(AsyncKernelManager):
-    """Kernels that talk to the build over Unix sockets at absolute, unique paths.
-
-    With -j, the reading processes start kernels at the same time, and each picks "free" TCP
-    ports on its own: two kernels could be handed the same port ("Address already in use"),
-    which failed one of the ~50 parallel builds made while adopting -j. Socket files named
-    after a fresh UUID cannot collide, and absolute paths work in any page's folder.
-    """
-
-    def _transport_default(self) -> str:
-        return "ipc"
-
-    def _ip_default(self) -> str:
-        return str(Path(tempfile.gettempdir()) / f"lrsim-kernel-{uuid.uuid4().hex}")
-
-
-# Nothing in MyST-NB or jupyter-cache passes configuration down to nbclient, whose default
-# kernel manager is whatever jupyter_client.AsyncKernelManager is when a page executes.
-jupyter_client.AsyncKernelManager = UnixSocketKernelManager
-
-# An IPython directory of their own (under build/), so that no user startup file runs in a
-# build and changes what the pages print.
-os.environ["IPYTHONDIR"] = str(BUILD / "ipython")
-
-# Same commit, same bytes: matplotlib stamps SVGs with this date instead of the clock's, and
-# the kernels inherit it.
-os.environ.setdefault("SOURCE_DATE_EPOCH", commit_time())
 
 
 project = "Why learning rates diverge"
@@ -82,6 +22,7 @@ release = version("lrsim")
 version = release
 
 extensions = [
+    "lrsim_build",  # docs/_ext: reproducible, parallel, cached execution (see its docstring)
     "myst_nb",
     "mathml",
     "math_font",  # docs/_ext: the math font, subset to the characters the pages' math uses
@@ -93,6 +34,7 @@ extensions = [
     "sphinx.ext.napoleon",
     "author_year",  # docs/_ext: an author–year reference list, like the citations
     "sphinxcontrib.bibtex",
+    "bibliography_roles",  # docs/_ext: list items in the reference list, as ARIA requires
     "lrsim_reference",  # docs/_ext: the Reference pages generated at build time
 ]
 
@@ -124,16 +66,9 @@ bibtex_reference_style = "author_year"
 bibtex_default_style = "authoryear"  # docs/_ext/author_year.py
 
 # --- Execution: every page runs at build time; any error or stderr output fails the build ---
-# The cross-check record (written by `nox -s crosscheck -- record`) is read by a page, so it
-# counts as a source of the pages like lrsim's own files.
-CROSSCHECK_RECORD = DOCS / "reference" / "crosscheck.json"
-RECORD_BYTES = CROSSCHECK_RECORD.read_bytes() if CROSSCHECK_RECORD.exists() else b""
-LRSIM_SOURCE_DIGEST = hashlib.sha256(lrsim.source_digest().encode() + RECORD_BYTES).hexdigest()[:16]
 nb_execution_mode = "cache"
-# The stock cache hashes only the code cells; keying its folder on lrsim's source and the
-# record makes a change in src/ or in the record re-execute every page.
-nb_execution_cache_path = str(BUILD / "jupyter_cache" / LRSIM_SOURCE_DIGEST)
-lrsim_source_digest = LRSIM_SOURCE_DIGEST
+# nb_execution_cache_path is build/jupyter_cache/<digest of lrsim's source and the cross-check
+# record>, set by lrsim_build.
 nb_execution_excludepatterns: list[str] = []
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
@@ -174,21 +109,3 @@ html_theme_options = {
     "home_page_in_toc": True,
     "navigation_with_keys": False,
 }
-
-
-def setup(app):  # type: ignore[no-untyped-def]
-    # A config value that changes with lrsim's source: Sphinx re-reads every page when it
-    # changes, even if no page's text did.
-    app.add_config_value("lrsim_source_digest", LRSIM_SOURCE_DIGEST, "env")
-    app.connect("builder-inited", create_execution_cache)
-
-
-def create_execution_cache(app) -> None:  # type: ignore[no-untyped-def]
-    """Create the execution cache's database before the parallel readers (-j) start.
-
-    Each reading process would otherwise find no database and create its tables at the same
-    time as another ("table settings already exists").
-    """
-    from jupyter_cache import get_cache
-
-    get_cache(app.config.nb_execution_cache_path).db  # noqa: B018 (creates the tables)

@@ -7,19 +7,20 @@
   code cells (their ``assert`` statements) and from lrsim's doctests (examples per object).
 
 The text is appended to the page's source in Sphinx's ``source-read`` event, so the pages are
-rebuilt whenever Sphinx re-reads them; conf.py keys re-reading on lrsim's source digest.
+rebuilt whenever Sphinx re-reads them; lrsim_build keys re-reading on lrsim's source digest.
 """
 
 from __future__ import annotations
 
 import ast
 import doctest
-import hashlib
 import importlib
 import pkgutil
 import re
 from pathlib import Path
 from typing import Any
+
+from lrsim_build import digest
 
 import lrsim
 
@@ -185,31 +186,12 @@ def add_generated_sections(app: Any, docname: str, source: list[str]) -> None:
 
 
 def inputs_digest() -> str:
-    """Hash this generator, the test modules and the pages: what the generated text reads."""
-    digest = hashlib.sha256(Path(__file__).read_bytes())
-    for path in sorted([*TESTS.glob("test_*.py"), *DOCS.rglob("*.md")]):
-        digest.update(path.as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def mark_citations_as_list_items(
-    app: Any, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
-) -> None:
-    """Give bibliography entries the role their list requires.
-
-    Docutils writes citations as ``role="doc-biblioentry"`` children of a ``role="list"``
-    block. ARIA 1.2 deprecates that role and a list must own list items, so axe-core reports a
-    critical violation (aria-required-children) on the bibliography page.
-    """
-    body = context.get("body")
-    if isinstance(body, str) and 'role="doc-biblioentry"' in body:
-        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+    """Hash the test modules and the pages: what the generated text reads."""
+    return digest(*sorted([*TESTS.glob("test_*.py"), *DOCS.rglob("*.md")]))
 
 
 def setup(app: Any) -> dict[str, Any]:
     app.connect("source-read", add_generated_sections)
-    app.connect("html-page-context", mark_citations_as_list_items)
     # Sphinx re-reads the pages when a config value changes: a new, edited or deleted test
     # or page then regenerates the listing (executed pages come back from the cache).
     app.add_config_value("lrsim_reference_inputs", inputs_digest(), "env")

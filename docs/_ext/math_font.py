@@ -16,7 +16,6 @@ book pays only for reading its pages; the output is byte-identical for the same 
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 import shutil
@@ -26,6 +25,7 @@ from typing import Any
 
 import fontTools
 from fontTools import subset
+from lrsim_build import digest
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
@@ -81,13 +81,8 @@ def write_math_font(app: Sphinx, exception: Exception | None) -> None:
         return
     site = Path(app.outdir)
     characters = math_characters(site)
-    digest = hashlib.sha256(
-        FONT.read_bytes()
-        + "".join(sorted(characters)).encode()
-        + fontTools.version.encode()
-        + Path(__file__).read_bytes()
-    ).hexdigest()[:16]
-    cached = Path(app.doctreedir) / "math-font" / f"{digest}.woff2"
+    name = digest(FONT, "".join(sorted(characters)), fontTools.version, Path(__file__))
+    cached = Path(app.doctreedir) / "math-font" / f"{name}.woff2"
     if not cached.exists():
         subset_font(characters, cached)
         logger.info("math font: %d characters, %d bytes", len(characters), cached.stat().st_size)
