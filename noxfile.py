@@ -23,6 +23,9 @@ import nox
 import nox.virtualenv
 
 ROOT = Path(__file__).parent
+sys.path.insert(0, str(ROOT / "tools"))
+from sphinx_command import sphinx_arguments  # found through the line above
+
 BUILD = ROOT / "build"
 LOCK_COMMAND = "nox -s lock"
 
@@ -69,30 +72,11 @@ def in_env(env: Path) -> dict[str, str]:
     return {"VIRTUAL_ENV": str(env), "PATH": f"{env / 'bin'}{os.pathsep}{os.environ['PATH']}"}
 
 
-def sphinx_build_args(
-    builder: str = "html", build: Path = BUILD, docs: Path = ROOT / "docs"
-) -> list[str]:
-    # -j auto: pages execute in parallel, one reading process per core; the output is
-    # byte-identical to a serial build (the reproducible session checks it).
-    return [
-        "-j",
-        "auto",
-        "-b",
-        builder,
-        "-W",
-        "--keep-going",
-        "-d",
-        str(build / "doctrees"),
-        str(docs),
-        str(build / builder),
-    ]
-
-
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the HTML site into build/html, warnings as errors."""
     install_groups(session, "docs")
-    session.run("python", "-m", "sphinx", *sphinx_build_args(), *session.posargs)
+    session.run("python", "-m", "sphinx", *sphinx_arguments(), *session.posargs)
     session.log(f"Site built: {BUILD / 'html' / 'index.html'}")
 
 
@@ -133,8 +117,11 @@ def fresh_build(session: nox.Session, build: Path, *groups: str, project: Path =
     session.run(nox.virtualenv.UV, "venv", "--quiet", f"--python={sys.executable}", env)
     sync(session, env, "docs", *groups, project=project)
     session.run(
-        env / "bin" / "python", "-m", "sphinx", "-q", "-D", "nb_execution_mode=force",
-        *sphinx_build_args(build=build, docs=project / "docs"),
+        env / "bin" / "python", "-m", "sphinx",
+        *sphinx_arguments(
+            build=build, docs=project / "docs", quiet=True,
+            settings={"nb_execution_mode": "force"},
+        ),
         env=in_env(env), external=True,
     )  # fmt: skip
     return env
@@ -236,7 +223,7 @@ def serve(session: nox.Session) -> None:
     install_groups(session, "serve")
     session.run(
         "sphinx-autobuild",
-        *sphinx_build_args(),
+        *sphinx_arguments(),
         "--watch",
         "src",
         "--host",
@@ -297,7 +284,7 @@ def bench(session: nox.Session) -> None:
     session.run(
         "python",
         "-u",
-        "tests/crosscheck/bench_training.py",
+        "benchmarks/bench_training.py",
         *session.posargs,
         env=keras_env(session),
     )
@@ -315,4 +302,4 @@ def clean(session: nox.Session) -> None:
 def bench_build(session: nox.Session) -> None:
     """Time clean builds of the whole book and of the book without each part (medians of 3)."""
     install_groups(session, "docs")
-    session.run("python", "-u", "tests/bench_build.py", *session.posargs)
+    session.run("python", "-u", "benchmarks/bench_build.py", *session.posargs)

@@ -25,6 +25,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from sphinx_command import sphinx_arguments  # found through the line above
+
 PARTS = {
     "Part III (adam/)": ["adam/*"],
     "Parts II and IV (beyond/, practice/)": ["beyond/*", "practice/*"],
@@ -34,13 +37,12 @@ PARTS = {
 def clean_build(build: Path, excluded: list[str]) -> tuple[float, dict[str, float]]:
     """Wall-clock seconds of one clean build, and each executed page's execution seconds."""
     shutil.rmtree(build, ignore_errors=True)
-    command = [
-        sys.executable, "-m", "sphinx", "-j", "auto", "-b", "html", "-q",
-        "-d", str(build / "doctrees"), str(ROOT / "docs"), str(build / "html"),
-        "-D", f"nb_execution_cache_path={build / 'jupyter_cache'}",
-    ]  # fmt: skip
+    settings = {"nb_execution_cache_path": str(build / "jupyter_cache")}
     if excluded:
-        command += ["-D", "exclude_patterns=" + ",".join(excluded)]
+        settings["exclude_patterns"] = ",".join(excluded)
+    # Not strict: the excluded pages leave dangling toctree entries.
+    arguments = sphinx_arguments(build=build, strict=False, quiet=True, settings=settings)
+    command = [sys.executable, "-m", "sphinx", *arguments]
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start

@@ -45,8 +45,8 @@ import numpy as np
 
 from lrsim import callbacks, datasets, network, optimizers, training
 
-# The Keras side of the cross-checks (beside this file) drives Keras here too.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The Keras side of the cross-checks (tests/crosscheck) drives Keras here too.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "crosscheck"))
 import keras_reference
 
 LAYERS = [network.Dense(32, "relu"), network.Dense(32, "relu"), network.Dense(3, "softmax")]

@@ -18,14 +18,13 @@ if os.environ.get("CI"):
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
+sys.path.insert(0, str(ROOT / "tools"))
+from sphinx_command import sphinx_arguments  # found through the line above
 
 
 def sphinx_build(docs: Path, build: Path, env: dict[str, str] | None = None) -> str:
-    """Run the strict HTML build used by `nox -s docs`; return its log, fail on any warning."""
-    command = [
-        sys.executable, "-m", "sphinx", "-j", "auto", "-b", "html", "-W", "--keep-going",
-        "-d", str(build / "doctrees"), str(docs), str(build / "html"),
-    ]  # fmt: skip
+    """Run the strict HTML build of `nox -s docs`; return its log, fail on any warning."""
+    command = [sys.executable, "-m", "sphinx", *sphinx_arguments(build=build, docs=docs)]
     result = subprocess.run(
         command, capture_output=True, text=True, env=env or os.environ.copy(), check=False
     )
