@@ -122,13 +122,19 @@ class Callback:
 
 
 class _MonitorCallback(Callback):
-    """Keras's MonitorCallback: which direction improves, and the float32 comparison."""
+    """Keras's MonitorCallback: which direction improves, and the float32 comparison; the best
+    value and the count of epochs without improvement, per member, from the first monitored
+    epoch of each training run."""
 
     best: NDArray[np.float64]
     """Best monitored value per member (meaningful where a value has been seen)."""
+    wait: NDArray[np.int_]
+    """Epochs counted without an improvement so far, per member."""
     _has_best: NDArray[np.bool_]
 
-    def __init__(self, monitor: str, mode: str, min_delta: float) -> None:
+    def __init__(
+        self, monitor: str, mode: str, min_delta: float, patience: int, verbose: int
+    ) -> None:
         super().__init__()
         if not isinstance(monitor, str):
             raise TypeError(f"monitor must be a str such as 'val_loss', got {monitor!r}")
@@ -148,6 +154,21 @@ class _MonitorCallback(Callback):
             self._maximise = metric == "accuracy"
         else:
             self._maximise = mode == "max"
+        self.patience = as_count(patience, "patience", minimum=0)
+        self.verbose = as_count(verbose, "verbose", minimum=0)
+
+    def _reset(self, shape: tuple[int, ...]) -> None:
+        """Forget everything seen, for members of ``shape`` (``()`` for one model)."""
+        self.best = np.full(shape, np.nan)
+        self._has_best = np.zeros(shape, dtype=bool)
+        self.wait = np.zeros(shape, dtype=int)
+        self._started = False
+
+    def _start(self, shape: tuple[int, ...]) -> None:
+        """At the first monitored epoch of a run: reset for its members."""
+        if not self._started:
+            self._reset(shape)
+            self._started = True
 
     def _is_improvement(self, current: NDArray[np.float64], reference: Any) -> NDArray[np.bool_]:
         """``current - delta`` beats ``reference`` (delta = -min_delta when minimising)."""
@@ -176,10 +197,6 @@ class _MonitorCallback(Callback):
         self.best = np.where(improved, current, self.best)
         self._has_best = self._has_best | improved
         return improved
-
-    def _reset_best(self, shape: tuple[int, ...]) -> None:
-        self.best = np.full(shape, np.nan)
-        self._has_best = np.zeros(shape, dtype=bool)
 
 
 class ReduceLROnPlateau(_MonitorCallback):
@@ -241,21 +258,16 @@ class ReduceLROnPlateau(_MonitorCallback):
         cooldown: int = 0,
         min_lr: float = 0.0,
     ) -> None:
-        super().__init__(monitor, mode, min_delta)
+        super().__init__(monitor, mode, min_delta, patience, verbose)
         self.factor = as_real(factor, "factor", low=0.0, high=1.0, low_open=True, high_open=True)
-        self.patience = as_count(patience, "patience", minimum=0)
-        self.verbose = as_count(verbose, "verbose", minimum=0)
         self.cooldown = as_count(cooldown, "cooldown", minimum=0)
         self.min_lr = as_real(min_lr, "min_lr", low=0.0)
         self._reset(())
 
     def _reset(self, shape: tuple[int, ...]) -> None:
-        self._reset_best(shape)
-        self.wait: NDArray[np.int_] = np.zeros(shape, dtype=int)
-        """Epochs without improvement counted so far, per member."""
+        super()._reset(shape)
         self.cooldown_counter: NDArray[np.int_] = np.zeros(shape, dtype=int)
         """Epochs of cooldown left, per member."""
-        self._started = False
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         """Forget the best value, the count and the cooldown (Keras 3.15+)."""
@@ -268,9 +280,7 @@ class ReduceLROnPlateau(_MonitorCallback):
         if logs is not None:
             logs["learning_rate"] = _log_value(learning_rate)
         current = self._monitored(logs)
-        if not self._started:
-            self._reset(current.shape)
-            self._started = True
+        self._start(current.shape)
         running = _running(self.model, current.shape)
         in_cooldown = running & (self.cooldown_counter > 0)
         self.cooldown_counter = np.where(
@@ -351,25 +361,20 @@ class EarlyStopping(_MonitorCallback):
         restore_best_weights: bool = False,
         start_from_epoch: int = 0,
     ) -> None:
-        super().__init__(monitor, mode, min_delta)
-        self.patience = as_count(patience, "patience", minimum=0)
-        self.verbose = as_count(verbose, "verbose", minimum=0)
+        super().__init__(monitor, mode, min_delta, patience, verbose)
         self.baseline = None if baseline is None else as_real(baseline, "baseline")
         self.restore_best_weights = as_flag(restore_best_weights, "restore_best_weights")
         self.start_from_epoch = as_count(start_from_epoch, "start_from_epoch", minimum=0)
         self._reset(())
 
     def _reset(self, shape: tuple[int, ...]) -> None:
-        self._reset_best(shape)
-        self.wait: NDArray[np.int_] = np.zeros(shape, dtype=int)
-        """Epochs counted since the last improvement, per member."""
+        super()._reset(shape)
         self.stopped_epoch: NDArray[np.int_] = np.zeros(shape, dtype=int)
         """Epoch at which each member was stopped (0 if it was not)."""
         self.best_epoch: NDArray[np.int_] = np.zeros(shape, dtype=int)
         """Epoch of the best value (or of the first monitored epoch), per member."""
         self.best_weights: list[NDArray[Any]] | None = None
         self._has_best_weights = np.zeros(shape, dtype=bool)
-        self._started = False
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         """Forget the count, the best value and the best weights."""
@@ -380,9 +385,7 @@ class EarlyStopping(_MonitorCallback):
         current = self._monitored(logs)
         if epoch < self.start_from_epoch:
             return
-        if not self._started:
-            self._reset(current.shape)
-            self._started = True
+        self._start(current.shape)
         running = _running(self.model, current.shape)
         weights = self.model.get_weights() if self.restore_best_weights else None
         if weights is not None:
