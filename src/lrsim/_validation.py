@@ -1,4 +1,5 @@
-"""Argument checks shared by the public API: clear errors that name the argument and its range."""
+"""Argument checks shared by the public API: clear errors that name the argument and its range;
+and the one way results leave it (:func:`scalar_or_array`)."""
 
 from __future__ import annotations
 
@@ -153,3 +154,15 @@ def as_features(x: ArrayLike, name: str, features: int) -> NDArray[Any]:
     if array.ndim != 2 or array.shape[1] != features or array.shape[0] == 0:
         raise ValueError(f"{name} must have shape (samples >= 1, {features}), got {array.shape}")
     return array
+
+
+def scalar_or_array(values: ArrayLike, dtype: Any = None) -> Any:
+    """Return a Python number for a 0-d result, else the array (cast to ``dtype`` if given).
+
+    A scalar call then reads naturally (``loss(0.5)`` is a float), and a vectorised or
+    ensemble call keeps its array.
+    """
+    array = np.asarray(values)
+    if array.ndim == 0:
+        return array.item()
+    return array if dtype is None else array.astype(dtype, copy=False)

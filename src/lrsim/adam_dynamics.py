@@ -29,7 +29,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from lrsim._validation import as_count, as_float_array, as_float_dtype, as_real
+from lrsim._validation import as_count, as_float_array, as_float_dtype, as_real, scalar_or_array
 from lrsim.optimizers import Adam
 
 __all__ = [
@@ -139,7 +139,7 @@ def spectral_radius(eta_lambda: ArrayLike, beta: float, kind: MomentumKind = "em
     array([0.9487, 1.3162])
     """
     radius = np.abs(np.linalg.eigvals(momentum_matrix(eta_lambda, beta, kind))).max(axis=-1)
-    return radius.item() if radius.ndim == 0 else radius
+    return scalar_or_array(radius)
 
 
 def momentum_threshold(beta: float, kind: MomentumKind = "ema") -> float:

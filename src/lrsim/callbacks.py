@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lrsim._validation import as_count, as_flag, as_real
+from lrsim._validation import as_count, as_flag, as_real, scalar_or_array
 
 __all__ = [
     "Callback",
@@ -59,11 +59,6 @@ Logs = MutableMapping[str, Any]
 _logger = logging.getLogger("lrsim")
 
 _MODES = ("auto", "min", "max")
-
-
-def _log_value(values: NDArray[Any]) -> Any:
-    """Return a float for a single run (0-d) and a float64 array for an ensemble."""
-    return float(values) if values.ndim == 0 else np.array(values, dtype=np.float64)
 
 
 def _member_where(mask: NDArray[np.bool_], new: NDArray[Any], old: NDArray[Any]) -> NDArray[Any]:
@@ -278,7 +273,7 @@ class ReduceLROnPlateau(_MonitorCallback):
         optimizer = self.model.optimizer
         learning_rate = np.asarray(optimizer.learning_rate, dtype=np.float64)
         if logs is not None:
-            logs["learning_rate"] = _log_value(learning_rate)
+            logs["learning_rate"] = scalar_or_array(learning_rate, np.float64)
         current = self._monitored(logs)
         self._start(current.shape)
         running = _running(self.model, current.shape)
@@ -295,7 +290,9 @@ class ReduceLROnPlateau(_MonitorCallback):
         reduce &= learning_rate > float(np.asarray(self.min_lr, dtype=optimizer.dtype))
         if reduce.any():
             reduced = np.maximum(learning_rate * self.factor, self.min_lr)
-            optimizer.learning_rate = _log_value(np.where(reduce, reduced, learning_rate))
+            optimizer.learning_rate = scalar_or_array(
+                np.where(reduce, reduced, learning_rate), np.float64
+            )
             self.cooldown_counter = np.where(reduce, self.cooldown, self.cooldown_counter)
             wait = np.where(reduce, 0, wait)
             if self.verbose > 0:
@@ -484,7 +481,7 @@ class LearningRateScheduler(Callback):
         optimizer = self.model.optimizer
         current = np.asarray(optimizer.learning_rate, dtype=np.float64)
         scheduled = np.array([self._scheduled(epoch, float(lr)) for lr in current.reshape(-1)])
-        optimizer.learning_rate = _log_value(scheduled.reshape(current.shape))
+        optimizer.learning_rate = scalar_or_array(scheduled.reshape(current.shape), np.float64)
         if self.verbose > 0:
             _logger.info(
                 "Epoch %d: LearningRateScheduler setting learning rate to %s.",
@@ -495,9 +492,7 @@ class LearningRateScheduler(Callback):
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         """Log ``learning_rate``."""
         if logs is not None:
-            logs["learning_rate"] = _log_value(
-                np.asarray(self.model.optimizer.learning_rate, dtype=np.float64)
-            )
+            logs["learning_rate"] = scalar_or_array(self.model.optimizer.learning_rate, np.float64)
 
 
 class TerminateOnNaN(Callback):

@@ -25,7 +25,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_count, as_float_array, as_real
+from lrsim._validation import as_count, as_float_array, as_real, scalar_or_array
 from lrsim.callbacks import Callback, Logs, ReduceLROnPlateau
 from lrsim.network import Sequential
 from lrsim.optimizers import SGD
@@ -45,10 +45,6 @@ __all__ = [
 LOSS_CEILING = -math.log(1e-7)
 """Largest per-sample categorical cross-entropy Keras reports on the clipped backends (JAX,
 torch, NumPy), whose probabilities are clipped to 1e-7; TensorFlow's has no ceiling."""
-
-
-def _unwrap(values: NDArray[Any]) -> Any:
-    return values.item() if values.ndim == 0 else values
 
 
 def dead_relu_fraction(model: Sequential, x: ArrayLike) -> Any:
@@ -80,7 +76,7 @@ def dead_relu_fraction(model: Sequential, x: ArrayLike) -> Any:
     >>> dead_relu_fraction(model, np.linspace(-1, 1, 11)[:, None])
     0.5
     """
-    return _unwrap(np.concatenate(_dead_units(model, x), axis=-1).mean(axis=-1))
+    return scalar_or_array(np.concatenate(_dead_units(model, x), axis=-1).mean(axis=-1))
 
 
 def _dead_units(model: Sequential, x: ArrayLike) -> list[NDArray[np.bool_]]:
@@ -129,7 +125,7 @@ def dead_layer(model: Sequential, x: ArrayLike) -> Any:
     True
     """
     layers = _dead_units(model, x)
-    return _unwrap(np.any([layer.all(axis=-1) for layer in layers], axis=0))
+    return scalar_or_array(np.any([layer.all(axis=-1) for layer in layers], axis=0))
 
 
 def saturated_fraction(model: Sequential, x: ArrayLike, y: ArrayLike) -> Any:
@@ -155,7 +151,7 @@ def saturated_fraction(model: Sequential, x: ArrayLike, y: ArrayLike) -> Any:
         normalised = probabilities / probabilities.sum(axis=-1, keepdims=True)
         true_class = (normalised * targets).sum(axis=-1)
         floor = float(np.asarray(1e-7, dtype=probabilities.dtype))
-        return _unwrap(np.mean(~(true_class > floor), axis=-1))
+        return scalar_or_array(np.mean(~(true_class > floor), axis=-1))
 
 
 class EpochDiagnostics(Callback):
@@ -230,7 +226,7 @@ def epochs_to_reach(
     with np.errstate(invalid="ignore"):
         reached = array >= goal if mode == "max" else array <= goal
     first = np.where(reached.any(axis=0), reached.argmax(axis=0) + 1, -1)
-    return _unwrap(first)
+    return scalar_or_array(first)
 
 
 def learning_rate_cuts(learning_rates: ArrayLike) -> list[NDArray[np.int64]]:

@@ -43,6 +43,7 @@ from lrsim._validation import (
     as_float_dtype,
     as_one_hot,
     check_size,
+    scalar_or_array,
 )
 
 __all__ = [
@@ -584,8 +585,8 @@ class Sequential:
             losses, probabilities, _ = self._losses(logits, targets.T[None].astype(self._dtype))
         accuracy = categorical_accuracy(targets, probabilities.swapaxes(-1, -2))
         return {
-            "loss": _scalar_or_array(self._squeeze(losses.mean(axis=-1))),
-            "accuracy": _scalar_or_array(self._squeeze(accuracy.mean(axis=-1))),
+            "loss": scalar_or_array(self._squeeze(losses.mean(axis=-1)), np.float64),
+            "accuracy": scalar_or_array(self._squeeze(accuracy.mean(axis=-1)), np.float64),
         }
 
     def loss_and_gradients(self, x: ArrayLike, y: ArrayLike) -> tuple[Any, list[FloatArray]]:
@@ -607,8 +608,6 @@ class Sequential:
         targets = as_one_hot(y, "y", inputs.shape[1], self.layers[-1].units).astype(self._dtype)
         with np.errstate(all="ignore"):
             loss, _ = self._loss_and_gradients(inputs[None], targets.T[None])
-        return _scalar_or_array(self._squeeze(loss)), self._keras_layout(self._layer_grads)
-
-
-def _scalar_or_array(value: NDArray[Any]) -> Any:
-    return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=np.float64)
+        return scalar_or_array(self._squeeze(loss), np.float64), self._keras_layout(
+            self._layer_grads
+        )

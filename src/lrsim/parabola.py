@@ -24,7 +24,14 @@ from typing import Any, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_count, as_float_array, as_float_dtype, as_real, check_size
+from lrsim._validation import (
+    as_count,
+    as_float_array,
+    as_float_dtype,
+    as_real,
+    check_size,
+    scalar_or_array,
+)
 
 __all__ = [
     "SEED_CURVATURE",
@@ -71,11 +78,6 @@ def _check_curvature(curvature: float) -> float:
     return as_real(curvature, "curvature", low=0.0, low_open=True)
 
 
-def _unwrap(array: NDArray[Any]) -> Any:
-    """Return a Python scalar for 0-d results so that scalar calls read naturally."""
-    return array.item() if array.ndim == 0 else array
-
-
 def contraction_factor(eta: ArrayLike, curvature: float = SEED_CURVATURE) -> Any:
     """Return the per-step factor r = 1 − η·L, so that x_{k+1} = r·x_k.
 
@@ -101,7 +103,7 @@ def contraction_factor(eta: ArrayLike, curvature: float = SEED_CURVATURE) -> Any
     eta_array = as_float_array(eta, "eta")
     curvature_value = _check_curvature(curvature)
     with np.errstate(over="ignore"):  # a learning rate near 1e308 gives r = -inf: data
-        return _unwrap(1.0 - eta_array * curvature_value)
+        return scalar_or_array(1.0 - eta_array * curvature_value)
 
 
 def critical_learning_rate(curvature: float = SEED_CURVATURE) -> float:
@@ -210,7 +212,7 @@ def closed_form(
             f"{x0_array.shape} and {k_array.shape}"
         ) from error
     with np.errstate(over="ignore", invalid="ignore"):
-        return _unwrap(x0_array * r**k_array)
+        return scalar_or_array(x0_array * r**k_array)
 
 
 def loss(x: ArrayLike, curvature: float = SEED_CURVATURE) -> Any:
@@ -229,7 +231,7 @@ def loss(x: ArrayLike, curvature: float = SEED_CURVATURE) -> Any:
     curvature_value = _check_curvature(curvature)
     with np.errstate(over="ignore", invalid="ignore"):  # a float32 cast may overflow: data
         half_curvature = x_array.dtype.type(0.5 * curvature_value)
-        return _unwrap(half_curvature * x_array * x_array)
+        return scalar_or_array(half_curvature * x_array * x_array)
 
 
 def iterate(
@@ -351,7 +353,7 @@ def steps_to_tolerance(
         enough_earlier = (k > 1) & (start[geometric] * rate[geometric] ** (k - 1) <= tol_value)
     k[enough_earlier] -= 1
     result[geometric] = k
-    return _unwrap(result)
+    return scalar_or_array(result)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_count, as_float_array
+from lrsim._validation import as_count, as_float_array, scalar_or_array
 
 __all__ = [
     "REDUCTIONS",
@@ -67,10 +67,6 @@ def _as_hessian(hessian: ArrayLike) -> FloatArray:
     if np.linalg.eigvalsh(matrix)[0] < -tolerance:
         raise ValueError("hessian must be positive semi-definite (every eigenvalue >= 0)")
     return matrix
-
-
-def _unwrap(array: NDArray[Any]) -> Any:
-    return array.item() if array.ndim == 0 else array
 
 
 def eigenvalues(hessian: ArrayLike) -> FloatArray:
@@ -181,7 +177,7 @@ def convergence_rate(hessian: ArrayLike, eta: ArrayLike) -> Any:
     >>> convergence_rate([[0.2, 0.0], [0.0, 4.0]], [0.25, 0.5, 0.6])
     array([0.95, 1.  , 1.4 ])
     """
-    return _unwrap(np.abs(contraction_factors(hessian, eta)).max(axis=-1))
+    return scalar_or_array(np.abs(contraction_factors(hessian, eta)).max(axis=-1))
 
 
 def loss(hessian: ArrayLike, w: ArrayLike) -> Any:
@@ -195,7 +191,7 @@ def loss(hessian: ArrayLike, w: ArrayLike) -> Any:
     matrix = _as_hessian(hessian)
     points = np.asarray(w, dtype=np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
-        return _unwrap(0.5 * np.einsum("...i,ij,...j->...", points, matrix, points))
+        return scalar_or_array(0.5 * np.einsum("...i,ij,...j->...", points, matrix, points))
 
 
 def _starts(w0: ArrayLike, size: int) -> FloatArray:
@@ -288,7 +284,7 @@ def first_nonfinite_step(values: ArrayLike) -> Any:
     array = np.asarray(values, dtype=np.float64)
     bad = ~np.isfinite(array)
     steps = np.where(bad.any(axis=-1), bad.argmax(axis=-1).astype(np.float64), np.inf)
-    return _unwrap(steps)
+    return scalar_or_array(steps)
 
 
 @dataclass(frozen=True)
@@ -339,7 +335,7 @@ class LeastSquares:
         """Return the loss at weights ``w`` (shape (..., d)); inf on overflow, no warning."""
         with np.errstate(over="ignore", invalid="ignore"):
             residuals = np.asarray(w, dtype=np.float64) @ self.x.T - self.y
-            return _unwrap(self._scale * (residuals**2).sum(axis=-1))
+            return scalar_or_array(self._scale * (residuals**2).sum(axis=-1))
 
     def gradient_descent(
         self, learning_rate: ArrayLike, steps: int, w0: ArrayLike | None = None
@@ -447,7 +443,7 @@ def quartic_basin_radius(eta: ArrayLike) -> Any:
     2.0
     """
     rates = as_float_array(eta, "eta", positive=True)
-    return _unwrap(np.sqrt(2.0 / rates))
+    return scalar_or_array(np.sqrt(2.0 / rates))
 
 
 def quartic_iterate(eta: ArrayLike, x0: ArrayLike, steps: int) -> FloatArray:

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_count, as_flag, as_float_array, as_real
+from lrsim._validation import as_count, as_flag, as_float_array, as_real, scalar_or_array
 from lrsim.callbacks import Callback, Logs
 
 __all__ = [
@@ -50,10 +50,6 @@ def _as_steps(step: ArrayLike) -> NDArray[np.float64]:
     if np.any(steps < 0):
         raise ValueError(f"step must be >= 0 (0 is the first optimizer update), got {step!r}")
     return steps
-
-
-def _unwrap(array: NDArray[np.float64]) -> Any:
-    return array.item() if array.ndim == 0 else array
 
 
 class LearningRateSchedule(abc.ABC):
@@ -74,7 +70,7 @@ class LearningRateSchedule(abc.ABC):
         """
         steps = _as_steps(step)
         with np.errstate(over="ignore", under="ignore"):
-            return _unwrap(self._rates(steps))
+            return scalar_or_array(self._rates(steps))
 
     def per_epoch(self, steps_per_epoch: int) -> Callable[[int, float], float]:
         """Return ``schedule(epoch, lr)`` for :class:`lrsim.callbacks.LearningRateScheduler`.

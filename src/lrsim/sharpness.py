@@ -36,7 +36,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_count, as_float_array
+from lrsim._validation import as_count, as_float_array, scalar_or_array
 from lrsim.network import Sequential
 
 __all__ = [
@@ -461,9 +461,9 @@ def full_batch_descent(
     bad = ~np.isfinite(losses)
     overflow = np.where(bad.any(axis=-1), bad.argmax(axis=-1).astype(float), np.inf)
     return SharpnessHistory(
-        learning_rate=rates.item() if rates.ndim == 0 else rates,
+        learning_rate=scalar_or_array(rates),
         loss=losses,
         sharpness_step=np.asarray(measured_at, dtype=np.int64),
         sharpness=curvatures,
-        overflow_step=overflow.item() if overflow.ndim == 0 else overflow,
+        overflow_step=scalar_or_array(overflow),
     )
