@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from lrsim._validation import as_count, as_float_array, as_real, scalar_or_array
 from lrsim.callbacks import Callback, Logs, ReduceLROnPlateau
-from lrsim.network import Sequential
+from lrsim.network import EPSILON, Sequential, _clip_bounds, _true_class
 from lrsim.optimizers import SGD
 
 __all__ = [
@@ -42,7 +42,7 @@ __all__ = [
     "torch_plateau_schedule",
 ]
 
-LOSS_CEILING = -math.log(1e-7)
+LOSS_CEILING = -math.log(EPSILON)
 """Largest per-sample categorical cross-entropy Keras reports on the clipped backends (JAX,
 torch, NumPy), whose probabilities are clipped to 1e-7; TensorFlow's has no ceiling."""
 
@@ -148,9 +148,8 @@ def saturated_fraction(model: Sequential, x: ArrayLike, y: ArrayLike) -> Any:
     probabilities = np.asarray(model.predict(x), dtype=np.float64)
     targets = np.asarray(y, dtype=np.float64)
     with np.errstate(invalid="ignore"):
-        normalised = probabilities / probabilities.sum(axis=-1, keepdims=True)
-        true_class = (normalised * targets).sum(axis=-1)
-        floor = float(np.asarray(1e-7, dtype=probabilities.dtype))
+        _, true_class = _true_class(probabilities, targets, axis=-1)
+        floor, _ = _clip_bounds(probabilities.dtype)
         return scalar_or_array(np.mean(~(true_class > floor), axis=-1))
 
 

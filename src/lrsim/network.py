@@ -142,7 +142,17 @@ def softmax(logits: ArrayLike) -> FloatArray:
 
 
 def _clip_bounds(dtype: np.dtype[Any]) -> tuple[Any, Any]:
+    """Keras's clip of probabilities, [1e-7, 1 - 1e-7], in ``dtype``."""
     return dtype.type(EPSILON), dtype.type(1.0 - EPSILON)
+
+
+def _true_class(
+    probabilities: FloatArray, targets: FloatArray, axis: int
+) -> tuple[FloatArray, FloatArray]:
+    """Probabilities renormalised to sum to 1, as Keras's clipped losses do first, and the share
+    of the true (one-hot) class, which the clip then bounds."""
+    normalised = probabilities / probabilities.sum(axis=axis, keepdims=True)
+    return normalised, (normalised * targets).sum(axis=axis)
 
 
 def categorical_crossentropy(
@@ -511,8 +521,7 @@ class Sequential:
             return losses, probabilities, np.subtract(probabilities, y, order="C")
         probabilities = _softmax(logits, axis=-2)
         low, high = _clip_bounds(self._dtype)
-        normalised = probabilities / probabilities.sum(axis=-2, keepdims=True)
-        true_class = (normalised * y).sum(axis=-2)
+        normalised, true_class = _true_class(probabilities, y, axis=-2)
         clipped = np.minimum(np.maximum(true_class, low), high)
         # The clip has zero derivative where it is active.
         delta = np.subtract(normalised, y, order="C")
