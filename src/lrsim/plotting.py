@@ -5,7 +5,7 @@ the sizes of :data:`BOOK_STYLE`, so that figure text is the same size on every p
 drawn on white in black, greys and the Okabe-Ito colour-blind-safe palette; the book's site
 repaints exactly these colours in the reader's theme (``docs/_ext/theme_figures.py``), so a
 figure should use no other colours for lines and text. Each of the seed's learning rates has
-the same colour on every page (:data:`SEED_COLORS`).
+the same colour on every page (:data:`LEARNING_RATE_COLORS`).
 """
 
 from __future__ import annotations
@@ -35,9 +35,7 @@ __all__ = [
     "LEARNING_RATE_COLORS",
     "MINOR_TICK_DECADES",
     "OKABE_ITO",
-    "SEED_COLORS",
     "PowerOfTenFormatter",
-    "eta_color",
     "figure_size",
     "labels_over_data",
     "learning_rate_color",
@@ -61,13 +59,19 @@ OKABE_ITO = {
 }
 """The Okabe-Ito palette (distinguishable with the common colour-vision deficiencies)."""
 
-SEED_COLORS = {
+LEARNING_RATE_COLORS = {
+    1e-5: "#999999",
+    1e-4: OKABE_ITO["sky"],
+    1e-3: OKABE_ITO["blue"],
+    1e-2: OKABE_ITO["green"],
+    1e-1: OKABE_ITO["purple"],
     0.8: OKABE_ITO["blue"],
     1.0: OKABE_ITO["orange"],
     1.1: OKABE_ITO["purple"],
     1.2: OKABE_ITO["vermillion"],
 }
-"""Colour of each learning rate the seed article discusses, the same on every page."""
+"""Colour of each learning rate the book follows, the same on every page: the seed article's
+0.8, 1, 1.1 and 1.2 in Part I, and Part III's decades (1 and 1.2 keep their Part I colours)."""
 
 FIGURE_WIDTH = 7.0
 """Width of every figure in inches: 504 pt, 672 CSS px, just inside the site's text column at
@@ -211,22 +215,6 @@ def figure_size(height: float) -> tuple[float, float]:
     if not height > 0:
         raise ValueError(f"height must be a positive number of inches, got {height!r}")
     return (FIGURE_WIDTH, float(height))
-
-
-def eta_color(eta: float) -> str:
-    """Return the book's colour for learning rate ``eta`` (grey for rates the seed does not use).
-
-    Examples
-    --------
-    >>> eta_color(1.2)
-    '#D55E00'
-    >>> eta_color(0.3)
-    '#555555'
-    """
-    for seed_eta, color in SEED_COLORS.items():
-        if np.isclose(eta, seed_eta, rtol=0, atol=1e-12):
-            return color
-    return "#555555"
 
 
 def plot_parabola_path(
@@ -426,27 +414,13 @@ def plot_seed_band(
     return ax
 
 
-LEARNING_RATE_COLORS = {
-    1e-5: "#999999",
-    1e-4: OKABE_ITO["sky"],
-    1e-3: OKABE_ITO["blue"],
-    1e-2: OKABE_ITO["green"],
-    1e-1: OKABE_ITO["purple"],
-    1.0: OKABE_ITO["orange"],
-    1.2: OKABE_ITO["vermillion"],
-}
-"""Colour of each learning rate in Part III (1 and 1.2 keep their Part I colours)."""
-
-
 def learning_rate_color(learning_rate: float) -> str:
-    """Return Part III's colour for ``learning_rate`` (dark grey for others).
+    """Return the book's colour for ``learning_rate`` (dark grey for rates it does not follow).
 
     Examples
     --------
-    >>> learning_rate_color(1e-3)
-    '#0072B2'
-    >>> learning_rate_color(1.0) == eta_color(1.0)
-    True
+    >>> learning_rate_color(1e-3), learning_rate_color(1.2), learning_rate_color(0.3)
+    ('#0072B2', '#D55E00', '#555555')
     """
     for rate, color in LEARNING_RATE_COLORS.items():
         if np.isclose(learning_rate, rate, rtol=1e-9, atol=0):
