@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -108,6 +109,25 @@ def as_seed(value: Any, name: str = "seed") -> Any:
     if value < 0:
         raise ValueError(f"{name} must be an int >= 0, a numpy Generator or None, got {value!r}")
     return int(value)
+
+
+def as_seeds(value: Any, name: str = "seed") -> tuple[list[Any], bool]:
+    """Return the seeds ``value`` gives and whether it was a sequence of them (an ensemble's,
+    one per member); each is checked as :func:`as_seed` checks one."""
+    is_sequence = isinstance(value, (Sequence, np.ndarray, range)) and not isinstance(
+        value, (str, bytes)
+    )
+    if is_sequence and len(value) == 0:
+        raise ValueError(f"{name} must not be an empty sequence (one seed per ensemble member)")
+    try:
+        return [
+            as_seed(member, name) for member in (value if is_sequence else [value])
+        ], is_sequence
+    except (TypeError, ValueError) as error:
+        raise type(error)(
+            f"{name} must be an int >= 0, a numpy Generator, None, or a sequence of ints "
+            f"(one per ensemble member), got {value!r}"
+        ) from error
 
 
 def as_count(value: Any, name: str, minimum: int = 1) -> int:

@@ -42,6 +42,7 @@ from lrsim._validation import (
     as_float_array,
     as_float_dtype,
     as_one_hot,
+    as_seeds,
     check_size,
     scalar_or_array,
 )
@@ -224,28 +225,6 @@ def categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> FloatArray:
     return result
 
 
-def _ensemble_seeds(seed: Any) -> tuple[list[np.random.Generator], bool]:
-    """Return one generator per member and whether ``seed`` asked for an ensemble."""
-    is_ensemble = isinstance(seed, (Sequence, np.ndarray, range)) and not isinstance(
-        seed, (str, bytes)
-    )
-    seeds = list(seed) if is_ensemble else [seed]
-    if not seeds:
-        raise ValueError("seed must not be an empty sequence (one seed per ensemble member)")
-    generators = []
-    for member_seed in seeds:
-        if isinstance(member_seed, bool):
-            raise TypeError(f"seed must be an int >= 0, a Generator or None, got {member_seed!r}")
-        try:
-            generators.append(np.random.default_rng(member_seed))
-        except (TypeError, ValueError) as error:
-            raise type(error)(
-                "seed must be an int >= 0, a numpy Generator, None, or a sequence of ints "
-                f"(one per ensemble member), got {member_seed!r}"
-            ) from error
-    return generators, is_ensemble
-
-
 def _as_backend(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError(f"backend must be one of {BACKENDS}, got {value!r}")
@@ -334,7 +313,8 @@ class Sequential:
         self.backend = _as_backend(backend)
         """The Keras backend whose loss the model computes (see :data:`BACKENDS`)."""
         self._from_logits = self.backend in LOGITS_BACKENDS
-        generators, is_ensemble = _ensemble_seeds(seed)
+        seeds, is_ensemble = as_seeds(seed)
+        generators = [np.random.default_rng(member_seed) for member_seed in seeds]
         self.ensemble_size: int | None = len(generators) if is_ensemble else None
         """K for an ensemble, ``None`` for a single model."""
 

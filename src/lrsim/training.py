@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_count, as_flag, as_one_hot, as_seed
+from lrsim._validation import as_count, as_flag, as_one_hot, as_seeds
 from lrsim.callbacks import Callback
 from lrsim.network import Sequential
 from lrsim.optimizers import Optimizer
@@ -163,8 +163,8 @@ def _shuffling_orders(
 
     The seed is checked whether or not it is used, so a bad one never waits for shuffle=True.
     """
-    if isinstance(seed, (Sequence, np.ndarray, range)) and not isinstance(seed, (str, bytes)):
-        seeds = [as_seed(s, "seed") for s in seed]
+    seeds, is_sequence = as_seeds(seed)
+    if is_sequence:
         if members is None or len(seeds) != members or None in seeds:
             raise ValueError(
                 "seed may be a sequence only for an ensemble, with one int seed per member "
@@ -174,7 +174,7 @@ def _shuffling_orders(
             return [], None
         unique, member_generator = np.unique(np.asarray(seeds, dtype=np.int64), return_inverse=True)
         return [np.random.default_rng(int(s)) for s in unique], member_generator
-    generator = np.random.default_rng(as_seed(seed, "seed"))
+    generator = np.random.default_rng(seeds[0])
     return ([generator], None) if shuffle else ([], None)
 
 
