@@ -145,11 +145,10 @@ def test_non_numeric_arguments_raise_type_errors():
 
 
 def test_ensemble_scheduler_member_trains_as_a_single_model_with_learning_rate_scheduler():
-    from lrsim.callbacks import LearningRateScheduler, ReduceLROnPlateau
+    from lrsim.callbacks import EnsembleScheduler, LearningRateScheduler, ReduceLROnPlateau
     from lrsim.datasets import spirals
     from lrsim.network import Dense, Sequential
     from lrsim.optimizers import Adam
-    from lrsim.schedules import EnsembleScheduler
     from lrsim.training import fit
 
     data = spirals(n_samples=160, seed=0)
@@ -174,8 +173,8 @@ def test_ensemble_scheduler_member_trains_as_a_single_model_with_learning_rate_s
 def test_ensemble_scheduler_needs_one_schedule_per_member():
     from types import SimpleNamespace
 
+    from lrsim.callbacks import EnsembleScheduler
     from lrsim.optimizers import SGD
-    from lrsim.schedules import EnsembleScheduler
 
     scheduler = EnsembleScheduler([None])
     scheduler.set_model(SimpleNamespace(optimizer=SGD([0.1, 0.2])))
@@ -186,10 +185,10 @@ def test_ensemble_scheduler_needs_one_schedule_per_member():
 
 
 def test_ensemble_scheduler_applies_a_schedule_object_before_every_batch():
+    from lrsim.callbacks import EnsembleScheduler
     from lrsim.datasets import spirals
     from lrsim.network import Dense, Sequential
     from lrsim.optimizers import SGD
-    from lrsim.schedules import EnsembleScheduler
     from lrsim.training import fit
 
     data = spirals(n_samples=100, seed=0)  # 80 training samples: 3 batches of 32 per epoch

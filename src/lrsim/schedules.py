@@ -19,8 +19,9 @@ Step decay is :class:`ExponentialDecay` with ``staircase=True`` (or
 :class:`PiecewiseConstantDecay`); linear warmup followed by cosine decay is :class:`CosineDecay`
 with ``warmup_target``; the plateau schedule is the callback
 :class:`lrsim.callbacks.ReduceLROnPlateau`, which reacts to the monitored loss instead of the
-step. :class:`EnsembleScheduler` runs several schedules at once, one per member of an ensemble,
-so that a comparison of schedules over seeds is one vectorised training run.
+step. The callback :class:`lrsim.callbacks.EnsembleScheduler` runs several schedules at once,
+one per member of an ensemble, so that a comparison of schedules over seeds is one vectorised
+training run.
 """
 
 from __future__ import annotations
@@ -34,11 +35,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from lrsim._validation import as_count, as_flag, as_float_array, as_real, scalar_or_array
-from lrsim.callbacks import Callback, Logs
 
 __all__ = [
     "CosineDecay",
-    "EnsembleScheduler",
     "ExponentialDecay",
     "LearningRateSchedule",
     "PiecewiseConstantDecay",
@@ -275,100 +274,3 @@ class CosineDecay(LearningRateSchedule):
         warming = start + (peak - start) * fraction
         decaying = self._cosine(np.maximum(clipped - self.warmup_steps, 0.0), peak)
         return np.where(clipped < self.warmup_steps, warming, decaying)
-
-
-class EnsembleScheduler(Callback):
-    """Give each member of an ensemble its own learning-rate schedule.
-
-    Each entry of ``schedules`` drives one member:
-
-    * a :class:`LearningRateSchedule` sets the member's rate before every batch to
-      ``schedule(optimizer.iterations)``, as Keras does with
-      ``Adam(learning_rate=CosineDecay(...))``;
-    * a callable ``schedule(epoch, lr)`` sets it at each epoch start, as
-      :class:`lrsim.callbacks.LearningRateScheduler` does for a single model;
-    * ``None`` leaves it alone, so another callback (e.g. ReduceLROnPlateau, which acts on
-      every member at the end of an epoch) drives it. Changes such a callback makes to a
-      scheduled member are overwritten at the next batch or epoch start.
-
-    At the end of each epoch it logs the rates the epoch started with under ``learning_rate``.
-
-    Parameters
-    ----------
-    schedules : sequence of LearningRateSchedule, callable or None
-        One per ensemble member.
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace
-    >>> from lrsim.optimizers import Adam
-    >>> model = SimpleNamespace(optimizer=Adam([0.1, 0.1, 0.1]), stop_training=False)
-    >>> halving = ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5)
-    >>> scheduler = EnsembleScheduler([halving.per_epoch(1), None, lambda epoch, lr: 0.01])
-    >>> scheduler.set_model(model)
-    >>> for epoch in range(3):
-    ...     scheduler.on_epoch_begin(epoch)
-    >>> model.optimizer.learning_rate
-    array([0.025, 0.1  , 0.01 ])
-    >>> per_step = EnsembleScheduler([halving, None, None])
-    >>> per_step.set_model(model)
-    >>> model.optimizer.iterations = 3
-    >>> per_step.on_train_batch_begin(0)
-    >>> model.optimizer.learning_rate
-    array([0.0125, 0.1   , 0.01  ])
-    """
-
-    def __init__(
-        self, schedules: Sequence[LearningRateSchedule | Callable[[int, float], float] | None]
-    ) -> None:
-        super().__init__()
-        self.schedules = list(schedules)
-        if not self.schedules or not all(s is None or callable(s) for s in self.schedules):
-            raise TypeError(
-                "schedules must be a non-empty sequence of LearningRateSchedule, "
-                f"schedule(epoch, lr) callables or None, got {schedules!r}"
-            )
-        self._per_step = [
-            (member, s)
-            for member, s in enumerate(self.schedules)
-            if isinstance(s, LearningRateSchedule)
-        ]
-        self._per_epoch = [
-            (member, s)
-            for member, s in enumerate(self.schedules)
-            if s is not None and not isinstance(s, LearningRateSchedule)
-        ]
-        self._epoch_rates: NDArray[np.float64] | None = None
-
-    def _rates(self) -> NDArray[np.float64]:
-        rates = np.array(self.model.optimizer.learning_rate, dtype=np.float64, ndmin=1)
-        if rates.shape != (len(self.schedules),):
-            raise ValueError(
-                f"schedules must have one entry per ensemble member ({rates.size}), "
-                f"got {len(self.schedules)}"
-            )
-        return rates
-
-    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
-        """Set the rates of the members scheduled per epoch."""
-        rates = self._rates()
-        for member, schedule in self._per_epoch:
-            rates[member] = float(schedule(epoch, float(rates[member])))
-        self.model.optimizer.learning_rate = rates
-        self._epoch_rates = None
-
-    def on_train_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
-        """Set the rates of the members scheduled per step."""
-        rates = self._rates()
-        if self._per_step:
-            step = self.model.optimizer.iterations
-            for member, schedule in self._per_step:
-                rates[member] = schedule(step)
-            self.model.optimizer.learning_rate = rates
-        if self._epoch_rates is None:
-            self._epoch_rates = np.array(self.model.optimizer.learning_rate, dtype=np.float64)
-
-    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
-        """Log the rates this epoch started with as ``learning_rate``."""
-        if logs is not None and self._epoch_rates is not None:
-            logs["learning_rate"] = self._epoch_rates.copy()
