@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lrsim import quartic
 from lrsim.quadratic import (
     closed_form,
     condition_number,
@@ -20,8 +21,6 @@ from lrsim.quadratic import (
     loss,
     optimal_learning_rate,
     optimal_rate,
-    quartic_basin_radius,
-    quartic_iterate,
 )
 
 D2L = np.diag([0.2, 4.0])  # f = 0.1 x1² + 2 x2², the ill-conditioned example of D2L and our page
@@ -148,22 +147,22 @@ def test_gradient_descent_vectorises_over_learning_rates():
 @settings(max_examples=60, deadline=None)
 @given(eta=st.floats(0.01, 10), fraction=st.floats(0.05, 0.995))
 def test_quartic_inside_the_basin_shrinks_at_every_step(eta, fraction):
-    radius = quartic_basin_radius(eta)
-    path = np.abs(quartic_iterate(eta, fraction * radius, steps=50))
+    radius = quartic.basin_radius(eta)
+    path = np.abs(quartic.iterate(eta, fraction * radius, steps=50))
     assert np.all(np.diff(path) < 0)
 
 
 @settings(max_examples=60, deadline=None)
 @given(eta=st.floats(0.01, 10), factor=st.floats(1.005, 3))
 def test_quartic_outside_the_basin_grows_until_it_overflows(eta, factor):
-    path = quartic_iterate(eta, -factor * quartic_basin_radius(eta), steps=200)
+    path = quartic.iterate(eta, -factor * quartic.basin_radius(eta), steps=200)
     step = first_nonfinite_step(path)
     assert np.isfinite(step)
     assert np.all(np.diff(np.abs(path[: int(step)])) > 0)
 
 
 def test_quartic_on_the_basin_edge_flips_for_ever():
-    path = quartic_iterate(0.5, 2.0, steps=6)
+    path = quartic.iterate(0.5, 2.0, steps=6)
     np.testing.assert_array_equal(path, [2.0, -2.0, 2.0, -2.0, 2.0, -2.0, 2.0])
 
 
@@ -185,8 +184,8 @@ def test_quartic_on_the_basin_edge_flips_for_ever():
         (lambda: least_squares(0), ValueError, "n_samples and n_features must be >= 1"),
         (lambda: least_squares(10, noise=-1.0), ValueError, "noise must be"),
         (lambda: least_squares(10, reduction="mean"), ValueError, "reduction must be one of"),
-        (lambda: quartic_basin_radius(0.0), ValueError, "eta must be > 0"),
-        (lambda: quartic_iterate(0.1, [1.0], 2.5), TypeError, "steps must be a non-negative"),
+        (lambda: quartic.basin_radius(0.0), ValueError, "eta must be > 0"),
+        (lambda: quartic.iterate(0.1, [1.0], 2.5), TypeError, "steps must be a non-negative"),
     ],
 )
 def test_bad_input_names_the_argument(call, error, message):

@@ -1,4 +1,4 @@
-"""Gradient descent beyond the parabola: n-D quadratics, least squares and the quartic x⁴/4.
+"""Gradient descent beyond the parabola: n-D quadratics and least squares.
 
 On f(w) = ½·wᵀAw, with A symmetric positive semi-definite, one step of gradient descent is
 
@@ -13,8 +13,8 @@ worst ``max_i |1 − ηλ_i|`` (:func:`convergence_rate`). That worst factor is 
 
 :class:`LeastSquares` is a concrete quadratic built from a seed: the same data with a summed
 loss has n times the curvature of the averaged one, so the same learning rate can train on
-100 samples and diverge on 10,000. :func:`quartic_iterate` runs gradient descent on
-f(x) = x⁴/4, whose curvature changes with x, so its stability threshold does too.
+100 samples and diverge on 10,000. (Gradient descent on x⁴/4, whose curvature changes with x,
+is :mod:`lrsim.quartic`.)
 
 Every simulation broadcasts over learning rates and starting points and returns overflow as
 data (±inf, then NaN) without RuntimeWarnings.
@@ -45,8 +45,6 @@ __all__ = [
     "loss",
     "optimal_learning_rate",
     "optimal_rate",
-    "quartic_basin_radius",
-    "quartic_iterate",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -423,65 +421,3 @@ def least_squares(
     x = rows[:, :features]
     y = x @ true_weights + noise * rows[:, features]
     return LeastSquares(x=x, y=y, reduction=reduction)
-
-
-def quartic_basin_radius(eta: ArrayLike) -> Any:
-    """Return sqrt(2/η): gradient descent on x⁴/4 converges exactly when ``|x_0| < sqrt(2/η)``.
-
-    One step is x' = x − ηx³ = x·(1 − ηx²), so ``|x'| < |x|`` iff ``|1 − ηx²| < 1`` iff ηx² < 2.
-    Inside the interval ``|x|`` shrinks at every step and stays inside; on its edge
-    x' = −x (a period-2 orbit); outside, ``|x|`` grows and ηx² grows with it.
-
-    Parameters
-    ----------
-    eta : float or array_like
-        Learning rate(s), > 0.
-
-    Examples
-    --------
-    >>> quartic_basin_radius(0.5)
-    2.0
-    """
-    rates = as_float_array(eta, "eta", positive=True)
-    return scalar_or_array(np.sqrt(2.0 / rates))
-
-
-def quartic_iterate(eta: ArrayLike, x0: ArrayLike, steps: int) -> FloatArray:
-    """Run gradient descent x ← x − η·x³ on f(x) = x⁴/4 and return every iterate.
-
-    Parameters
-    ----------
-    eta, x0 : float or array_like
-        Learning rate(s) and starting point(s), finite; they broadcast together.
-    steps : int
-        Number of steps, >= 0.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``broadcast(eta, x0).shape + (steps + 1,)``. Divergence overflows to ±inf and
-        then NaN, silently.
-
-    Examples
-    --------
-    >>> quartic_iterate(0.5, 1.0, steps=2)
-    array([1.    , 0.5   , 0.4375])
-
-    On the edge of the basin, ``|x_0| = sqrt(2/η) = 2``, the run flips forever; just outside,
-    it runs away:
-
-    >>> quartic_iterate(0.5, [2.0, 2.1], steps=2).round(3)
-    array([[ 2.   , -2.   ,  2.   ],
-           [ 2.1  , -2.531,  5.571]])
-    """
-    rates = as_float_array(eta, "eta")
-    starts = as_float_array(x0, "x0")
-    step_count = as_count(steps, "steps", minimum=0)
-    shape = np.broadcast_shapes(rates.shape, starts.shape)
-    path = np.empty((*shape, step_count + 1))
-    path[..., 0] = starts
-    with np.errstate(over="ignore", invalid="ignore"):
-        for k in range(step_count):
-            x = path[..., k]
-            path[..., k + 1] = x - rates * x**3
-    return path
