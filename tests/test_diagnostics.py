@@ -1,21 +1,18 @@
-"""The run diagnostics the case-study page reads its verdicts from."""
+"""The run diagnostics and history summaries the case-study page reads its verdicts from."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from lrsim.diagnostics import (
-    LOSS_CEILING,
-    dead_layer,
-    dead_relu_fraction,
+from lrsim.diagnostics import LOSS_CEILING, dead_layer, dead_relu_fraction, saturated_fraction
+from lrsim.network import Dense, Sequential
+from lrsim.summaries import (
     epochs_to_reach,
     keras_plateau_schedule,
     learning_rate_cuts,
-    saturated_fraction,
     torch_plateau_schedule,
 )
-from lrsim.network import Dense, Sequential
 
 
 def test_keras_cuts_on_the_patience_th_bad_epoch_and_torch_one_later() -> None:
