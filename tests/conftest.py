@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +34,12 @@ def sphinx_build(docs: Path, build: Path, env: dict[str, str] | None = None) -> 
     if result.returncode != 0:
         pytest.fail(f"sphinx-build failed ({result.returncode}):\n{log[-6000:]}")
     return log
+
+
+def page_text(path: Path) -> str:
+    """A built page's text as a reader sees it: tags dropped, entities decoded, spaces single."""
+    markup = path.read_text(encoding="utf-8")
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup)))
 
 
 @pytest.fixture(scope="session")

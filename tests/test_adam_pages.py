@@ -5,10 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-
-def page_text(path: Path) -> str:
-    html = path.read_text(encoding="utf-8")
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+from conftest import page_text
 
 
 def test_adam_page_prints_the_keras_float32_iterates_and_the_edge_38(site: Path) -> None:
@@ -16,8 +13,6 @@ def test_adam_page_prints_the_keras_float32_iterates_and_the_edge_38(site: Path)
     for digits in ("−0.9000008", "−0.8004141", "−0.7015886"):
         assert digits in text
     assert re.search(r"38 \(bisection finds it to within a relative 10⁻[⁰¹²³⁴⁵⁶⁷⁸⁹]+ \)", text)
-    for label in ("fig-adam-vs-gd", "fig-momentum-radius", "fig-adaptive-edge"):
-        assert label in (site / "adam" / "01-adam-on-the-parabola.html").read_text("utf-8")
 
 
 def test_case_study_table_has_a_row_per_claim_and_every_figure(site: Path) -> None:
@@ -35,8 +30,6 @@ def test_case_study_table_has_a_row_per_claim_and_every_figure(site: Path) -> No
     for claim in claims:
         assert claim in text, claim
     assert html.count("<tr") >= len(claims) + 1
-    for label in ("fig-case-curves", "fig-lr-sweep", "fig-backends-lr1", "fig-plateau-staircase"):
-        assert f'id="{label}"' in html
 
 
 def test_case_studies_state_their_backend_and_show_lr_1_on_both(site: Path) -> None:
@@ -56,7 +49,7 @@ def test_crosscheck_page_shows_the_committed_record(site: Path) -> None:
 
     from lrsim.tables import format_number
 
-    text = page_text(site / "reference" / "crosscheck.html").replace("&#x27;", "'")
+    text = page_text(site / "reference" / "crosscheck.html")
     text = text.replace(" ,", ",")  # "fit <code>Adam(1e-1)</code>, growth"
     record = read_record()
     for backend, entry in record["backends"].items():

@@ -16,7 +16,10 @@ from lrsim.callbacks import (
     ReduceLROnPlateau,
     TerminateOnNaN,
 )
+from lrsim.datasets import spirals
+from lrsim.network import Dense, Sequential
 from lrsim.optimizers import SGD, Adam
+from lrsim.training import fit
 
 
 class WeightsModel:
@@ -299,16 +302,43 @@ def test_terminate_on_nan_stops_only_members_with_a_non_finite_loss():
     assert single.stop_training is False
 
 
-def test_base_callback_hooks_do_nothing():
-    callback = Callback()
-    model = SimpleNamespace(stop_training=False)
-    callback.set_model(model)
-    for hook in ("on_train_begin", "on_train_end"):
-        getattr(callback, hook)({})
-    for hook in ("on_epoch_begin", "on_epoch_end", "on_train_batch_begin", "on_train_batch_end"):
-        getattr(callback, hook)(0, {})
-    assert callback.model is model
-    assert model.stop_training is False
+def test_fit_calls_every_hook_of_a_callback_in_kerass_order():
+    """Keras's order: train begin; per epoch, epoch begin, then batch begin and end per batch,
+    then epoch end with the epoch's logs; train end with the last epoch's logs."""
+    calls = []
+
+    class Recorder(Callback):
+        def on_train_begin(self, logs=None):
+            calls.append("train_begin")
+
+        def on_epoch_begin(self, epoch, logs=None):
+            calls.append(f"epoch_begin {epoch}")
+
+        def on_train_batch_begin(self, batch, logs=None):
+            calls.append(f"batch_begin {batch}")
+
+        def on_train_batch_end(self, batch, logs=None):
+            calls.append(f"batch_end {batch}")
+
+        def on_epoch_end(self, epoch, logs=None):
+            calls.append(f"epoch_end {epoch} {sorted(logs)}")
+
+        def on_train_end(self, logs=None):
+            calls.append(f"train_end {sorted(logs)}")
+
+    data = spirals(n_samples=50, seed=0)  # 40 training samples: batches of 32 and 8
+    model = Sequential([Dense(3, "softmax")], input_dim=2, seed=0)
+    recorder = Recorder()
+    fit(model, SGD(0.1), data.x_train, data.y_train, epochs=2, seed=0, callbacks=[recorder])
+    assert recorder.model is model
+    epoch = ["batch_begin 0", "batch_end 0", "batch_begin 1", "batch_end 1"]
+    logged = "['accuracy', 'loss']"
+    assert calls == [
+        "train_begin",
+        "epoch_begin 0", *epoch, f"epoch_end 0 {logged}",
+        "epoch_begin 1", *epoch, f"epoch_end 1 {logged}",
+        f"train_end {logged}",
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
+from conftest import ROOT, page_text
 
 from lrsim.parabola import classify, contraction_factor, iterate
 
@@ -79,14 +80,34 @@ def resources(page: Path) -> ResourceCollector:
     return collector
 
 
-def page_text(path: Path) -> str:
-    html = path.read_text(encoding="utf-8")
-    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+def source_pages() -> list[Path]:
+    """Every page of the book, as its MyST source under docs/ (the assets' folders excepted)."""
+    docs = ROOT / "docs"
+    return sorted(
+        path for path in docs.rglob("*.md") if not path.relative_to(docs).parts[0].startswith("_")
+    )
 
 
-def test_every_page_was_built(site):
-    pages = {p.relative_to(site).as_posix() for p in site.rglob("*.html")}
-    assert {"index.html", "parabola/01-worked-example.html", "parabola/02-regimes.html"} <= pages
+def test_every_source_page_was_built(site):
+    sources = source_pages()
+    assert len(sources) >= 12
+    built = {p.relative_to(site).as_posix() for p in site.rglob("*.html")}
+    missing = [path.relative_to(ROOT / "docs").with_suffix(".html").as_posix() for path in sources]
+    assert [page for page in missing if page not in built] == []
+
+
+def test_every_named_figure_of_every_page_is_a_figure_with_that_id(site):
+    """A figure named in a page's source (``name: fig-...`` in its cell's metadata) is a
+    <figure> with that id in the page built from it, whatever the page and however many."""
+    named = 0
+    for source in source_pages():
+        names = re.findall(r"^\s+name: (fig-[\w-]+)$", source.read_text("utf-8"), re.MULTILINE)
+        page = site / source.relative_to(ROOT / "docs").with_suffix(".html")
+        built = page.read_text(encoding="utf-8")
+        for name in names:
+            assert re.search(rf'<figure\b[^>]*\bid="{name}"', built), f"{page.name}: {name}"
+        named += len(names)
+    assert named >= 20
 
 
 def test_worked_example_shows_the_seed_numbers_the_eta_1_orbit_and_the_erratum(site):
@@ -397,7 +418,7 @@ def test_the_reference_list_is_author_year_and_links_every_web_source(site):
     and the two blog posts the book corrects had no author, and no address."""
     from pybtex.database import parse_file
 
-    bib = parse_file(Path(__file__).parents[1] / "docs" / "references.bib")
+    bib = parse_file(ROOT / "docs" / "references.bib")
     html = (site / "reference" / "bibliography.html").read_text("utf-8")
     labels = re.findall(
         r'<span class="label"><span class="fn-bracket">\[</span>(.*?)<span class="fn-bracket">',

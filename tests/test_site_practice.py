@@ -9,11 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_practice_page_has_its_figures_and_citations(site):
+def test_practice_page_links_its_citations_to_the_reference_list(site):
     html = (site / "practice" / "01-choosing-a-learning-rate.html").read_text(encoding="utf-8")
-    for label in ("fig-range-test", "fig-suggestion-spread", "fig-parabola-sweep", "fig-schedules"):
-        assert f'id="{label}"' in html
-    assert html.count("<figcaption") >= 4
     for citation in ("Smith", "Nesterov", "Loshchilov", "Goyal"):
         assert re.search(rf'href="[^"]*bibliography\.html#[^"]*"[^>]*>{citation}', html), citation
 
