@@ -41,6 +41,8 @@ from lrsim.optimizers import Optimizer
 
 __all__ = ["Divergence", "History", "fit"]
 
+FloatArray = NDArray[np.floating[Any]]
+
 
 @dataclass(frozen=True)
 class Divergence:
@@ -282,161 +284,274 @@ def fit(
     _check_arguments(model, optimizer, callbacks, validation_data)
     epoch_count = as_count(epochs, "epochs", minimum=0)
     size = as_count(batch_size, "batch_size")
-    dtype = model._params.dtype
-    classes = model.layers[-1].units
-    # Samples along the last axis, as the model computes: (features + 1, N) and (classes, N).
-    features = model._as_inputs(x)
-    _check_finite(features, "x")
-    samples = features.shape[1]
-    one_hot = as_one_hot(y, "y", samples, classes)
-    targets, labels = np.ascontiguousarray(one_hot.T, dtype=dtype), one_hot.argmax(axis=1)
-    validation = None
-    if validation_data is not None:
-        x_val = model._as_inputs(validation_data[0], "validation_data[0]")
-        _check_finite(x_val, "validation_data[0]")
-        y_val = as_one_hot(
-            validation_data[1], "validation_data[1]", x_val.shape[1], classes, "validation_data[0]"
-        )
-        validation = (x_val[None], y_val.T[None].astype(dtype), y_val.argmax(axis=1))
+    features, targets, labels = _training_set(model, x, y)
+    validation = _validation_set(model, validation_data)
     generators, member_generator = _shuffling_orders(
         seed, model.ensemble_size, as_flag(shuffle, "shuffle")
     )
-
-    steps = math.ceil(samples / size)
-    members = model._params.shape[0]
-    history = History(
-        model.ensemble_size,
-        {"epochs": epoch_count, "steps": steps, "batch_size": size, "samples": samples},
-    )
-    params, grads = model._params, model._grads
-    if optimizer.iterations == 0:
-        optimizer._build([params])
-    model.optimizer = optimizer
-    model.stop_training = False if model.ensemble_size is None else np.zeros(members, bool)
-    for callback in callbacks:
-        callback.set_model(model)
-    batch_callbacks = [cb for cb in callbacks if _overrides(cb, "on_train_batch_end")]
-    batch_begin_callbacks = [cb for cb in callbacks if _overrides(cb, "on_train_batch_begin")]
-
-    batch_starts = np.arange(0, samples, size)
-    batching = {
-        "batch_starts": batch_starts,
-        "batch_sizes": np.minimum(batch_starts + size, samples) - batch_starts,
-    }
-    stopped = np.zeros(members, dtype=bool)
-    diverged = np.zeros(members, dtype=bool)
-    frozen_params = params.copy()
-    frozen_learning_rate = np.zeros(members)
-
-    def current_learning_rate() -> NDArray[np.float64]:
-        return np.broadcast_to(optimizer.learning_rate, (members,))
-
-    def stop_requests() -> NDArray[np.bool_]:
-        return np.broadcast_to(np.asarray(model.stop_training, dtype=bool), (members,)) & ~stopped
-
-    # Each epoch's shuffled copies of the data: one per member with its own seed, else shared.
-    orderings = 1 if member_generator is None else members
-    shuffled = [features[:, None], targets[:, None], labels[None]]
-    if generators:
-        shuffled = [
-            np.empty((*array.shape[:-1], orderings, samples), dtype=array.dtype)
-            for array in (features, targets, labels)
-        ]
-    # (K or 1, rows, N) views for the model; the take() below writes through them.
-    epoch_x, epoch_y = (array.swapaxes(0, 1) for array in shuffled[:2])
-    epoch_labels = shuffled[2]
-    # Per batch and member: the batch-mean loss, whether the member ran the batch, and (per
-    # sample) the predicted class; reduced to the epoch's metrics at its end. Arrays are reused
-    # from epoch to epoch: fresh ensemble-sized arrays would cost fresh memory pages.
-    batch_losses = np.zeros((members, steps), dtype=dtype)
-    ran = np.zeros((members, steps), dtype=bool)
-    predicted = np.zeros((members, samples), dtype=np.intp)
+    samples = features.shape[1]
+    batches = _Batches(samples, size)
+    params = {"epochs": epoch_count, "steps": len(batches), "batch_size": size, "samples": samples}
+    history = History(model.ensemble_size, params)
+    members = _Members(model, optimizer, history)
+    data = _EpochData((features, targets, labels), generators, member_generator, members.count)
+    statistics = _EpochStatistics(members.count, batches, data.labels, model._params.dtype)
+    _compile(model, optimizer, callbacks)
+    batch_begin = [cb for cb in callbacks if _overrides(cb, "on_train_batch_begin")]
+    batch_end = [cb for cb in callbacks if _overrides(cb, "on_train_batch_end")]
 
     logs: dict[str, Any] = {}
     for callback in callbacks:
         callback.on_train_begin()
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # a divergent run overflows: that is data, not a warning
         for epoch in range(epoch_count):
             for callback in callbacks:
                 callback.on_epoch_begin(epoch)
-            if generators:
-                orders = np.stack([generator.permutation(samples) for generator in generators])
-                if member_generator is not None:
-                    orders = orders[member_generator]
-                for array, out in zip((features, targets, labels), shuffled, strict=True):
-                    np.take(array, orders, axis=-1, out=out)
-            ran.fill(False)
-            running_at_start = ~stopped
-            for batch in range(steps):
-                start, stop = batch * size, min(samples, (batch + 1) * size)
-                for callback in batch_begin_callbacks:
+            data.permute()
+            statistics.start_epoch()
+            running_at_start = ~members.stopped
+            for batch, (start, stop) in enumerate(batches.bounds):
+                for callback in batch_begin:
                     callback.on_train_batch_begin(batch)
+                # The batch's loss is computed before its update, as Keras reports it.
                 loss, probabilities = model._loss_and_gradients(
-                    epoch_x[..., start:stop], epoch_y[..., start:stop]
+                    data.x[..., start:stop], data.y[..., start:stop]
                 )
-                if not math.isfinite(loss.sum()):
-                    new = ~np.isfinite(loss) & ~stopped
-                    for member in np.flatnonzero(new):
-                        history._divergences[member] = Divergence(
-                            epoch, batch, optimizer.iterations
-                        )
-                    diverged |= new
-                    frozen_params[new] = params[new]
-                    frozen_learning_rate[new] = current_learning_rate()[new]
-                    stopped |= new
-                    if stopped.all():
-                        break
-                optimizer._step([grads], [params])
-                ran[:, batch] = ~stopped
-                if stopped.any():
-                    np.copyto(params, frozen_params, where=stopped[:, None])
-                batch_losses[:, batch] = loss
-                probabilities.argmax(axis=-2, out=predicted[:, start:stop])
-                if batch_callbacks:
-                    batch_logs = _epoch_metrics(
-                        batch_losses, ran, predicted, epoch_labels, last_batch=batch, **batching
-                    )
-                    for callback in batch_callbacks:
-                        callback.on_train_batch_end(batch, _member_logs(batch_logs, model))
-                    requested = stop_requests()
-                    frozen_params[requested] = params[requested]
-                    stopped |= requested
-                if stopped.all():
+                members.stop_diverged(loss, epoch, batch)
+                if members.all_stopped():
+                    break
+                optimizer._step([model._grads], [model._params])
+                members.keep_stopped_as_they_were()
+                statistics.record(batch, (start, stop), loss, probabilities, ~members.stopped)
+                if batch_end:
+                    batch_logs = _member_logs(statistics.means(last_batch=batch), model)
+                    for callback in batch_end:
+                        callback.on_train_batch_end(batch, batch_logs)
+                    members.stop_requested()
+                if members.all_stopped():
                     break
 
-            recorded = running_at_start & ~diverged
+            recorded = running_at_start & ~members.diverged
             if not recorded.any():
                 break
-            epoch_logs = _epoch_metrics(
-                batch_losses, ran, predicted, epoch_labels, last_batch=batch, **batching
-            )
+            epoch_logs = statistics.means(last_batch=batch)
             if validation is not None:
-                x_val, y_val, val_labels = validation
-                val_losses, probabilities, _ = model._losses(model._forward(x_val)[-1], y_val)
-                correct_val = (probabilities.argmax(-2) == val_labels).sum(-1)
-                epoch_logs["val_accuracy"] = correct_val.astype(dtype) / dtype.type(len(val_labels))
-                epoch_logs["val_loss"] = val_losses.mean(-1)
+                epoch_logs |= _validation_logs(model, validation)
             masked = {key: np.where(recorded, value, np.nan) for key, value in epoch_logs.items()}
             logs = _member_logs(masked, model)
             model.running = recorded.copy() if model.ensemble_size is not None else True
             for callback in callbacks:
                 callback.on_epoch_end(epoch, logs)
             history._record(epoch, logs, recorded)
-            requested = stop_requests()
-            frozen_params[requested] = params[requested]
-            stopped |= requested
-            finished = recorded & stopped
-            frozen_learning_rate[finished] = current_learning_rate()[finished]
-            if stopped.any() and model.ensemble_size is not None:
-                # Callbacks act on every member; a stopped one keeps the rate it stopped with.
-                optimizer.learning_rate = np.where(
-                    stopped, frozen_learning_rate, optimizer.learning_rate
-                )
-            if stopped.all():
+            members.end_epoch(recorded)
+            if members.all_stopped():
                 break
     for callback in callbacks:
         callback.on_train_end(logs)
     return history
+
+
+def _training_set(
+    model: Sequential, x: ArrayLike, y: ArrayLike
+) -> tuple[FloatArray, FloatArray, NDArray[np.intp]]:
+    """Features and one-hot targets with the samples along the last axis, as the model computes
+    ((features + 1, N) and (classes, N)), and the true classes."""
+    features = model._as_inputs(x)
+    _check_finite(features, "x")
+    one_hot = as_one_hot(y, "y", features.shape[1], model.layers[-1].units)
+    targets = np.ascontiguousarray(one_hot.T, dtype=model._params.dtype)
+    return features, targets, one_hot.argmax(axis=1)
+
+
+def _validation_set(model: Sequential, validation_data: Any) -> Any:
+    if validation_data is None:
+        return None
+    x_val = model._as_inputs(validation_data[0], "validation_data[0]")
+    _check_finite(x_val, "validation_data[0]")
+    y_val = as_one_hot(
+        validation_data[1],
+        "validation_data[1]",
+        x_val.shape[1],
+        model.layers[-1].units,
+        "validation_data[0]",
+    )
+    return x_val[None], y_val.T[None].astype(model._params.dtype), y_val.argmax(axis=1)
+
+
+def _validation_logs(model: Sequential, validation: Any) -> dict[str, NDArray[Any]]:
+    """``val_loss`` and ``val_accuracy`` of the whole validation set at the current weights."""
+    x_val, y_val, val_labels = validation
+    dtype = model._params.dtype
+    val_losses, probabilities, _ = model._losses(model._forward(x_val)[-1], y_val)
+    correct = (probabilities.argmax(-2) == val_labels).sum(-1)
+    return {
+        "val_accuracy": correct.astype(dtype) / dtype.type(len(val_labels)),
+        "val_loss": val_losses.mean(-1),
+    }
+
+
+def _compile(model: Sequential, optimizer: Optimizer[Any], callbacks: list[Callback]) -> None:
+    """What Keras's ``compile`` and the start of ``fit`` set up: the optimizer's state (kept from
+    an earlier fit), the model's optimizer and stop flag, and the callbacks' model."""
+    if optimizer.iterations == 0:
+        optimizer._build([model._params])
+    model.optimizer = optimizer
+    members = model._params.shape[0]
+    model.stop_training = False if model.ensemble_size is None else np.zeros(members, bool)
+    for callback in callbacks:
+        callback.set_model(model)
+
+
+class _Batches:
+    """An epoch's batches: ``ceil(N / size)`` of them in order, the last one partial."""
+
+    def __init__(self, samples: int, size: int) -> None:
+        self.starts = np.arange(0, samples, size)
+        self.sizes = np.minimum(self.starts + size, samples) - self.starts
+        self.bounds = [(int(a), int(a + n)) for a, n in zip(self.starts, self.sizes, strict=True)]
+
+    def __len__(self) -> int:
+        return len(self.bounds)
+
+
+class _EpochData:
+    """The training set as the model reads it in an epoch: re-permuted at each epoch start,
+    with one permutation per member when each has its own seed, else one for all."""
+
+    def __init__(
+        self,
+        training_set: tuple[FloatArray, FloatArray, NDArray[np.intp]],
+        generators: list[np.random.Generator],
+        member_generator: NDArray[np.intp] | None,
+        members: int,
+    ) -> None:
+        features, targets, labels = self._sources = training_set
+        self._generators, self._member_generator = generators, member_generator
+        shuffled: list[NDArray[Any]] = [features[:, None], targets[:, None], labels[None]]
+        if generators:
+            orderings = 1 if member_generator is None else members
+            samples = features.shape[1]
+            shuffled = [
+                np.empty((*array.shape[:-1], orderings, samples), dtype=array.dtype)
+                for array in self._sources
+            ]
+        self._shuffled = shuffled
+        # (K or 1, rows, N) views for the model; permute() writes through them.
+        self.x: FloatArray = shuffled[0].swapaxes(0, 1)
+        self.y: FloatArray = shuffled[1].swapaxes(0, 1)
+        self.labels: NDArray[np.intp] = shuffled[2]
+
+    def permute(self) -> None:
+        if not self._generators:
+            return
+        samples = self._sources[0].shape[1]
+        orders = np.stack([generator.permutation(samples) for generator in self._generators])
+        if self._member_generator is not None:
+            orders = orders[self._member_generator]
+        for array, out in zip(self._sources, self._shuffled, strict=True):
+            np.take(array, orders, axis=-1, out=out)
+
+
+class _EpochStatistics:
+    """Per batch and member: the batch-mean loss, whether the member ran the batch, and (per
+    sample) the predicted class; reduced to Keras's running means of the epoch.
+
+    The arrays are reused from epoch to epoch: fresh ensemble-sized arrays would cost fresh
+    memory pages.
+    """
+
+    def __init__(
+        self, members: int, batches: _Batches, labels: NDArray[np.intp], dtype: np.dtype[Any]
+    ) -> None:
+        self._batches, self._labels = batches, labels
+        self._losses = np.zeros((members, len(batches)), dtype=dtype)
+        self._ran = np.zeros((members, len(batches)), dtype=bool)
+        self._predicted = np.zeros((members, labels.shape[-1]), dtype=np.intp)
+
+    def start_epoch(self) -> None:
+        self._ran.fill(False)
+
+    def record(
+        self,
+        batch: int,
+        bounds: tuple[int, int],
+        loss: FloatArray,
+        probabilities: FloatArray,
+        running: NDArray[np.bool_],
+    ) -> None:
+        self._ran[:, batch] = running
+        self._losses[:, batch] = loss
+        probabilities.argmax(axis=-2, out=self._predicted[:, bounds[0] : bounds[1]])
+
+    def means(self, *, last_batch: int) -> dict[str, NDArray[Any]]:
+        return _epoch_metrics(
+            self._losses,
+            self._ran,
+            self._predicted,
+            self._labels,
+            batch_starts=self._batches.starts,
+            batch_sizes=self._batches.sizes,
+            last_batch=last_batch,
+        )
+
+
+class _Members:
+    """Which members of an ensemble still train (a single model is an ensemble of one).
+
+    A member stops when its batch loss stops being finite or when a callback asks
+    (``model.stop_training``); from then on its weights and learning rate stay as they were.
+    """
+
+    def __init__(self, model: Sequential, optimizer: Optimizer[Any], history: History) -> None:
+        self._model, self._optimizer, self._history = model, optimizer, history
+        self.count = model._params.shape[0]
+        self.stopped = np.zeros(self.count, dtype=bool)
+        self.diverged = np.zeros(self.count, dtype=bool)
+        self._frozen_params = model._params.copy()
+        self._frozen_learning_rate = np.zeros(self.count)
+
+    def all_stopped(self) -> bool:
+        return bool(self.stopped.all())
+
+    def _learning_rates(self) -> NDArray[np.float64]:
+        return np.broadcast_to(self._optimizer.learning_rate, (self.count,))
+
+    def stop_diverged(self, loss: FloatArray, epoch: int, batch: int) -> None:
+        """Stop the members whose batch loss is not finite; the history says where."""
+        if math.isfinite(loss.sum()):
+            return
+        new = ~np.isfinite(loss) & ~self.stopped
+        for member in np.flatnonzero(new):
+            self._history._divergences[member] = Divergence(
+                epoch, batch, self._optimizer.iterations
+            )
+        self.diverged |= new
+        self._frozen_params[new] = self._model._params[new]
+        self._frozen_learning_rate[new] = self._learning_rates()[new]
+        self.stopped |= new
+
+    def keep_stopped_as_they_were(self) -> None:
+        """Undo the update of stopped members: the ensemble's step moved every member."""
+        if self.stopped.any():
+            np.copyto(self._model._params, self._frozen_params, where=self.stopped[:, None])
+
+    def stop_requested(self) -> None:
+        """Stop the members a callback asked to stop."""
+        stop_training = np.asarray(self._model.stop_training, dtype=bool)
+        requested = np.broadcast_to(stop_training, (self.count,)) & ~self.stopped
+        self._frozen_params[requested] = self._model._params[requested]
+        self.stopped |= requested
+
+    def end_epoch(self, recorded: NDArray[np.bool_]) -> None:
+        """After the epoch-end callbacks: stop the members they asked to stop, and give every
+        stopped member back the rate it stopped with (callbacks act on all members)."""
+        self.stop_requested()
+        finished = recorded & self.stopped
+        self._frozen_learning_rate[finished] = self._learning_rates()[finished]
+        if self.stopped.any() and self._model.ensemble_size is not None:
+            self._optimizer.learning_rate = np.where(
+                self.stopped, self._frozen_learning_rate, self._optimizer.learning_rate
+            )
 
 
 def _epoch_metrics(
