@@ -309,3 +309,28 @@ def test_apply_rejects_mismatched_or_unusable_variables():
         optimizer.apply([np.zeros(3)], [np.zeros(3)])
     with pytest.raises(ValueError, match="leading axis of length 2"):
         Adam(np.array([0.1, 0.2])).apply([np.zeros((3, 1))], [np.zeros((3, 1))])
+
+
+@pytest.mark.parametrize(
+    ("variable", "gradient", "error", "message"),
+    [
+        ([1.0], np.ones(1), TypeError, "variable must be a numpy array of dtype float64"),
+        (np.ones(1, dtype=np.float32), np.ones(1), TypeError, "variable must be a numpy array"),
+        (np.ones(1), np.ones(1, dtype=np.float32), TypeError, "gradient must be a numpy array"),
+        (np.ones(2), np.ones(1), ValueError, r"gradient must have the shape \(2,\)"),
+    ],
+)
+def test_update_in_place_names_what_is_wrong(variable, gradient, error, message):
+    optimizer = Adam()
+    with pytest.raises(error, match=message):
+        optimizer.update_in_place(variable, gradient, optimizer.init_state(np.ones(2)), 0.1, 0)
+
+
+def test_update_in_place_and_update_take_the_same_step():
+    optimizer = Adam(0.1)
+    w = np.array([1.0, -2.0])
+    state = optimizer.init_state(w)
+    expected, expected_state = optimizer.update(w, 2 * w, state, 0.1, iteration=0)
+    optimizer.update_in_place(w, 2 * w, state, 0.1, iteration=0)
+    np.testing.assert_array_equal(w, expected)
+    np.testing.assert_array_equal(state.m, expected_state.m)

@@ -374,9 +374,9 @@ def adam_on_parabola(
     path[:, 0] = x
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         for k in range(count):
-            # Adam's own in-place step: the pure update() would copy x and state every step.
+            # In place: the pure update() would copy x and the state every step.
             np.multiply(cast(scale), x, out=gradient)
-            optimizer._update_in_place(x, gradient, state, typed_rate, k, scratch=scratch)
+            optimizer.update_in_place(x, gradient, state, typed_rate, k, scratch=scratch)
             path[:, k + 1] = x
             sharpness[:, k] = scale * optimizer.effective_learning_rate(state, k)
     return AdamRun(stored, path, sharpness)

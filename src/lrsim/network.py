@@ -358,6 +358,32 @@ class Sequential:
         """``"float64"`` or ``"float32"``."""
         return self._dtype.name
 
+    @property
+    def params(self) -> FloatArray:
+        """Every weight of the model in one writable (members, weights) array, one row per
+        ensemble member (a single model has one row): a live view, not a copy.
+
+        Each layer's (in + 1, out) matrix, its kernel with the bias as the last row, lies
+        flat in layer order. Optimizers update this array in place, as :func:`lrsim.training.fit`
+        does with one step per batch; :meth:`get_weights` gives Keras's layout instead.
+
+        Examples
+        --------
+        >>> model = Sequential([Dense(2, "softmax")], input_dim=1, seed=[0, 1])
+        >>> model.params.shape, model.params.flags.writeable
+        ((2, 4), True)
+        """
+        return self._params
+
+    @property
+    def grads(self) -> FloatArray:
+        """The gradient of the last batch's mean loss, laid out as :attr:`params` (a live view).
+
+        The training loop computes it in place; :meth:`loss_and_gradients` returns a copy in
+        Keras's layout instead.
+        """
+        return self._grads
+
     def count_params(self) -> int:
         """Return the number of weights of one member.
 

@@ -154,6 +154,51 @@ class Optimizer(abc.ABC, Generic[StateT]):
         ``scratch`` holds two arrays shaped like ``variable`` for intermediate results.
         """
 
+    def update_in_place(
+        self,
+        variable: FloatArray,
+        gradient: FloatArray,
+        state: StateT,
+        learning_rate: Rate,
+        iteration: int,
+        *,
+        scratch: Scratch | None = None,
+    ) -> None:
+        """Apply step t = ``iteration`` + 1 to ``variable`` and ``state``, in place.
+
+        ``variable`` and ``gradient`` are arrays of the optimizer's dtype and one shape;
+        ``scratch``, two more such arrays, saves allocating them on every call of a loop.
+        A loop over many steps calls this (:func:`lrsim.adam_dynamics.adam_on_parabola`
+        does); :meth:`update` is the same step without changing its arguments.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> optimizer = SGD(0.1)
+        >>> w = np.array([1.0])
+        >>> state = optimizer.init_state(w)
+        >>> optimizer.update_in_place(w, 2 * w, state, 0.1, iteration=0)
+        >>> w
+        array([0.8])
+        """
+        for name, array in (("variable", variable), ("gradient", gradient)):
+            given: Any = array  # checked at run time, whatever the annotation says
+            if not isinstance(given, np.ndarray) or given.dtype != self._dtype:
+                raise TypeError(
+                    f"{name} must be a numpy array of dtype {self.dtype}, got "
+                    f"{type(array).__name__} of dtype {getattr(array, 'dtype', None)}"
+                )
+        if gradient.shape != variable.shape:
+            raise ValueError(
+                f"gradient must have the shape {variable.shape} of variable, got {gradient.shape}"
+            )
+        if scratch is None:
+            scratch = (np.empty_like(variable), np.empty_like(variable))
+        with np.errstate(all="ignore"):  # a divergent run overflows: that is data, not a warning
+            self._update_in_place(
+                variable, gradient, state, learning_rate, iteration, scratch=scratch
+            )
+
     def update(
         self,
         variable: ArrayLike,
@@ -165,7 +210,7 @@ class Optimizer(abc.ABC, Generic[StateT]):
         """Return the variable after step t = ``iteration`` + 1 and the new state (pure).
 
         The arithmetic is the optimizer's dtype's; ``learning_rate`` is a number or an array
-        broadcasting against the variable.
+        broadcasting against the variable. It is :meth:`update_in_place` on copies.
 
         Examples
         --------
@@ -179,12 +224,8 @@ class Optimizer(abc.ABC, Generic[StateT]):
         """
         new_variable = np.array(variable, dtype=self._dtype)
         new_state = copy.deepcopy(state)
-        scratch = (np.empty_like(new_variable), np.empty_like(new_variable))
         gradient_array = np.asarray(gradient, dtype=self._dtype)
-        with np.errstate(all="ignore"):  # a divergent run overflows: that is data, not a warning
-            self._update_in_place(
-                new_variable, gradient_array, new_state, learning_rate, iteration, scratch=scratch
-            )
+        self.update_in_place(new_variable, gradient_array, new_state, learning_rate, iteration)
         return new_variable, new_state
 
     def apply(self, grads: Sequence[ArrayLike], variables: Sequence[FloatArray]) -> None:

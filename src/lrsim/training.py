@@ -199,7 +199,7 @@ def _check_arguments(
             f"ensemble_size={model.ensemble_size}, the optimizer {optimizer.ensemble_size} "
             "(for a shared rate pass np.full(K, lr))"
         )
-    if optimizer.iterations and optimizer._shapes != [model._params.shape]:
+    if optimizer.iterations and optimizer._shapes != [model.params.shape]:
         raise ValueError("optimizer was already used with other variables; create a new one")
     for callback in callbacks:
         if not isinstance(callback, Callback):
@@ -295,7 +295,7 @@ def fit(
     history = History(model.ensemble_size, params)
     members = _Members(model, optimizer, history)
     data = _EpochData((features, targets, labels), generators, member_generator, members.count)
-    statistics = _EpochStatistics(members.count, batches, data.labels, model._params.dtype)
+    statistics = _EpochStatistics(members.count, batches, data.labels, model.params.dtype)
     _compile(model, optimizer, callbacks)
     batch_begin = [cb for cb in callbacks if _overrides(cb, "on_train_batch_begin")]
     batch_end = [cb for cb in callbacks if _overrides(cb, "on_train_batch_end")]
@@ -320,7 +320,7 @@ def fit(
                 members.stop_diverged(loss, epoch, batch)
                 if members.all_stopped():
                     break
-                optimizer._step([model._grads], [model._params])
+                optimizer._step([model.grads], [model.params])
                 members.keep_stopped_as_they_were()
                 statistics.record(batch, (start, stop), loss, probabilities, ~members.stopped)
                 if batch_end:
@@ -359,7 +359,7 @@ def _training_set(
     features = model._as_inputs(x)
     _check_finite(features, "x")
     one_hot = as_one_hot(y, "y", features.shape[1], model.layers[-1].units)
-    targets = np.ascontiguousarray(one_hot.T, dtype=model._params.dtype)
+    targets = np.ascontiguousarray(one_hot.T, dtype=model.params.dtype)
     return features, targets, one_hot.argmax(axis=1)
 
 
@@ -375,13 +375,13 @@ def _validation_set(model: Sequential, validation_data: Any) -> Any:
         model.layers[-1].units,
         "validation_data[0]",
     )
-    return x_val[None], y_val.T[None].astype(model._params.dtype), y_val.argmax(axis=1)
+    return x_val[None], y_val.T[None].astype(model.params.dtype), y_val.argmax(axis=1)
 
 
 def _validation_logs(model: Sequential, validation: Any) -> dict[str, NDArray[Any]]:
     """``val_loss`` and ``val_accuracy`` of the whole validation set at the current weights."""
     x_val, y_val, val_labels = validation
-    dtype = model._params.dtype
+    dtype = model.params.dtype
     val_losses, probabilities, _ = model._losses(model._forward(x_val)[-1], y_val)
     correct = (probabilities.argmax(-2) == val_labels).sum(-1)
     return {
@@ -394,9 +394,9 @@ def _compile(model: Sequential, optimizer: Optimizer[Any], callbacks: list[Callb
     """What Keras's ``compile`` and the start of ``fit`` set up: the optimizer's state (kept from
     an earlier fit), the model's optimizer and stop flag, and the callbacks' model."""
     if optimizer.iterations == 0:
-        optimizer._build([model._params])
+        optimizer._build([model.params])
     model.optimizer = optimizer
-    members = model._params.shape[0]
+    members = model.params.shape[0]
     model.stop_training = False if model.ensemble_size is None else np.zeros(members, bool)
     for callback in callbacks:
         callback.set_model(model)
@@ -504,10 +504,10 @@ class _Members:
 
     def __init__(self, model: Sequential, optimizer: Optimizer[Any], history: History) -> None:
         self._model, self._optimizer, self._history = model, optimizer, history
-        self.count = model._params.shape[0]
+        self.count = model.params.shape[0]
         self.stopped = np.zeros(self.count, dtype=bool)
         self.diverged = np.zeros(self.count, dtype=bool)
-        self._frozen_params = model._params.copy()
+        self._frozen_params = model.params.copy()
         self._frozen_learning_rate = np.zeros(self.count)
 
     def all_stopped(self) -> bool:
@@ -526,20 +526,20 @@ class _Members:
                 epoch, batch, self._optimizer.iterations
             )
         self.diverged |= new
-        self._frozen_params[new] = self._model._params[new]
+        self._frozen_params[new] = self._model.params[new]
         self._frozen_learning_rate[new] = self._learning_rates()[new]
         self.stopped |= new
 
     def keep_stopped_as_they_were(self) -> None:
         """Undo the update of stopped members: the ensemble's step moved every member."""
         if self.stopped.any():
-            np.copyto(self._model._params, self._frozen_params, where=self.stopped[:, None])
+            np.copyto(self._model.params, self._frozen_params, where=self.stopped[:, None])
 
     def stop_requested(self) -> None:
         """Stop the members a callback asked to stop."""
         stop_training = np.asarray(self._model.stop_training, dtype=bool)
         requested = np.broadcast_to(stop_training, (self.count,)) & ~self.stopped
-        self._frozen_params[requested] = self._model._params[requested]
+        self._frozen_params[requested] = self._model.params[requested]
         self.stopped |= requested
 
     def end_epoch(self, recorded: NDArray[np.bool_]) -> None:
