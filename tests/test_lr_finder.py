@@ -192,8 +192,8 @@ def test_sgd_range_test_on_the_spirals_ends_by_diverging():
         ({"start_learning_rate": 0.0}, "start_learning_rate must be > 0"),
         ({"steps": 5}, "steps must be an integer >= 10"),
         ({"batch_size": 0}, "batch_size must be an integer >= 1"),
-        ({"smoothing": 1.0}, r"smoothing must be in \[0, 1\)"),
-        ({"divergence_factor": 1.0}, "divergence_factor must be > 1"),
+        ({"smoothing": 1.0}, r"smoothing must be finite and in \[0, 1\)"),
+        ({"divergence_factor": 1.0}, r"divergence_factor must be finite and in \(1, inf\)"),
     ],
 )
 def test_bad_arguments_raise_value_errors_that_name_them(arguments, message):

@@ -181,7 +181,7 @@ def test_quartic_on_the_basin_edge_flips_for_ever():
         ),
         (lambda: iterate(D2L, np.nan, [1.0, 1.0], 3), ValueError, "eta must be finite"),
         (lambda: iterate(D2L, 0.1, [1.0, 1.0], -1), ValueError, "steps must be a non-negative"),
-        (lambda: least_squares(0), ValueError, "n_samples and n_features must be >= 1"),
+        (lambda: least_squares(0), ValueError, "n_samples must be an integer >= 1"),
         (lambda: least_squares(10, noise=-1.0), ValueError, "noise must be"),
         (lambda: least_squares(10, reduction="mean"), ValueError, "reduction must be one of"),
         (lambda: quartic.basin_radius(0.0), ValueError, "eta must be > 0"),

@@ -186,7 +186,7 @@ def test_full_batch_descent_above_two_over_sharpness_overflows_as_data():
         (lambda: dense_hessian(lambda w: w, np.ones((2, 2))),
          ValueError, r"w must have shape \(n,\)"),
         (lambda: sharpness(lambda w: w, [np.nan]), ValueError, "w must be finite"),
-        (lambda: top_eigenvalue(lambda v: v, 0), ValueError, "size and iterations must be >= 1"),
+        (lambda: top_eigenvalue(lambda v: v, 0), ValueError, "size must be an integer >= 1"),
     ],
 )  # fmt: skip
 def test_bad_input_names_the_argument(call, error, message):

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_count, as_features, as_float_array, as_one_hot
+from lrsim._validation import as_count, as_features, as_float_array, as_one_hot, as_real
 from lrsim.network import Sequential
 from lrsim.optimizers import Optimizer
 
@@ -202,12 +202,8 @@ class _Smoother:
     """The moving average, its running minimum and the stop rule, per member."""
 
     def __init__(self, members: int, smoothing: float, divergence_factor: float) -> None:
-        self.smoothing = float(as_float_array(smoothing, "smoothing"))
-        if not 0.0 <= self.smoothing < 1.0:
-            raise ValueError(f"smoothing must be in [0, 1), got {smoothing!r}")
-        self.factor = float(as_float_array(divergence_factor, "divergence_factor"))
-        if self.factor <= 1.0:
-            raise ValueError(f"divergence_factor must be > 1, got {divergence_factor!r}")
+        self.smoothing = as_real(smoothing, "smoothing", low=0.0, high=1.0, high_open=True)
+        self.factor = as_real(divergence_factor, "divergence_factor", low=1.0, low_open=True)
         self.average = np.zeros(members)
         self.best = np.full(members, np.inf)
         self.stopped = np.zeros(members, dtype=bool)

@@ -28,7 +28,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_count, as_float_array, scalar_or_array
+from lrsim._validation import as_count, as_float_array, as_real, scalar_or_array
 
 __all__ = [
     "REDUCTIONS",
@@ -407,14 +407,9 @@ def least_squares(
     >>> bool(np.array_equal(small.x, large.x[:100]) and np.array_equal(small.y, large.y[:100]))
     True
     """
-    samples = as_count(n_samples, "n_samples", minimum=0)
-    features = as_count(n_features, "n_features", minimum=0)
-    if samples < 1 or features < 1:
-        raise ValueError(
-            f"n_samples and n_features must be >= 1, got {n_samples!r} and {n_features!r}"
-        )
-    if not (np.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    samples = as_count(n_samples, "n_samples")
+    features = as_count(n_features, "n_features")
+    noise = as_real(noise, "noise", low=0.0)
     rng = np.random.default_rng(seed)
     true_weights = rng.standard_normal(features)
     rows = rng.standard_normal((samples, features + 1))

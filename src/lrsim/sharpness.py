@@ -184,10 +184,8 @@ def top_eigenvalue(
     >>> top_eigenvalue(lambda v: np.einsum("kij,kj->ki", stack, v), 4, members=2).round(10)
     array([4., 8.])
     """
-    dimension = as_count(size, "size", minimum=0)
-    count = min(as_count(iterations, "iterations", minimum=0), dimension)
-    if count < 1:
-        raise ValueError(f"size and iterations must be >= 1, got {size!r} and {iterations!r}")
+    dimension = as_count(size, "size")
+    count = min(as_count(iterations, "iterations"), dimension)
     batch = 1 if members is None else as_count(members, "members", minimum=0)
     rng = np.random.default_rng(seed)
     basis = np.zeros((batch, count, dimension))
