@@ -385,10 +385,28 @@ class ProseCollector(HTMLParser):
             self.chunks.append(data)
 
 
-def raw_numbers(html: str) -> list[str]:
+def prose(html: str) -> str:
     collector = ProseCollector()
     collector.feed(html)
-    text = re.sub(r"\s+", " ", " ".join(collector.chunks))
+    return re.sub(r"\s+", " ", " ".join(collector.chunks))
+
+
+def test_no_page_shows_markdown_it_was_meant_to_render(site, pages):
+    """Text glued as plain text showed its Markdown: the cross-check page printed
+    "`nox -s crosscheck` re-runs" with its backticks while its record was older than lrsim."""
+    leaks = {}
+    for path in pages:
+        if path.startswith("reference/") and path.endswith(("api.html", "verification.html")):
+            continue  # docstrings and test names, shown as written
+        text = prose((site / path).read_text(encoding="utf-8"))
+        found = [text[max(0, m.start() - 30) : m.end() + 30] for m in re.finditer("`", text)]
+        if found:
+            leaks[path] = found
+    assert leaks == {}
+
+
+def raw_numbers(html: str) -> list[str]:
+    text = prose(html)
     return [text[max(0, m.start() - 40) : m.end() + 10] for m in RAW_NUMBER.finditer(text)]
 
 
