@@ -57,6 +57,12 @@ def css_colour(hex_colour: str, *, text: bool = False) -> str:
     'color-mix(in srgb, var(--lrsim-fig-ink) 13%, var(--lrsim-fig-bg))'
     >>> css_colour("#0072b2"), css_colour("#d55e00", text=True), css_colour("#123456")
     ('var(--lrsim-fig-blue)', 'var(--lrsim-fig-vermillion-text)', '#123456')
+
+    The palette is lrsim's own (copied, so that the build need not import matplotlib):
+
+    >>> from lrsim.plotting import OKABE_ITO
+    >>> PALETTE == {hex_colour.lower(): name for name, hex_colour in OKABE_ITO.items()}
+    True
     """
     name = PALETTE.get(hex_colour)
     if name == "black" or (text and name is None and _grey(hex_colour) is not None):
