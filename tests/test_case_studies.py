@@ -235,6 +235,7 @@ def test_claims_hold_or_not_as_the_measurements_say():
     rows = claims(*configurations())
     assert len(rows) == 7
     found = verdicts(rows)
+    assert all(row.measured.count("/4") >= 1 for row in rows[:2])  # four seeds, counted
     assert found["slow: needs many more epochs"] == (True, "holds")
     assert found["reliable: stable training"] == (True, "holds (slowly)")
     assert found["a reasonable starting point"] == (

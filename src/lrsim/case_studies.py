@@ -144,7 +144,7 @@ class Summary:
     saturated_per_epoch: FloatArray
 
     @property
-    def seeds(self) -> int:
+    def n_seeds(self) -> int:
         """How many members (seeds) the summary holds."""
         return int(self.curves["loss"].shape[1])
 
@@ -377,7 +377,7 @@ def claims(slow: Summary, default: Summary, high: Summary) -> list[Claim]:
     slow, default, high : Summary
         ``Adam(1e-4)``, ``Adam(1e-3) + ReduceLROnPlateau`` and ``Adam(1e-1)``, same seeds.
     """
-    n = slow.seeds
+    n = slow.n_seeds
     slow_diverged, default_diverged = _count(slow.diverged), _count(default.diverged)
     high_epochs, default_epochs = high.median_epochs_to_target, default.median_epochs_to_target
     default_safe = default_diverged == 0 and _median(default.final_val_accuracy) > 0.8
