@@ -13,13 +13,17 @@
   Unix sockets named after a fresh UUID. Nothing in MyST-NB or jupyter-cache passes settings
   down to nbclient, whose kernel manager is whatever ``jupyter_client.AsyncKernelManager`` is
   when a page executes: this extension replaces it.
-* **An execution cache keyed on what the pages read.** MyST-NB's cache hashes a page's code
-  cells only. The cache folder is named after a digest of lrsim's source and of the cross-check
-  record (which a page reads), so that a change to either re-executes every page; the same
-  digest is the config value ``lrsim_source_digest``, so that Sphinx re-reads every page too.
-  A ``-D nb_execution_cache_path=...`` on the command line (as the build benchmark passes) is
-  kept. The cache's database is created before the parallel readers start, since each would
-  otherwise create its tables at the same time as another ("table settings already exists").
+* **An execution cache keyed on what each page reads.** MyST-NB's cache hashes a page's code
+  cells only. Each page gets a cache folder of its own, ``<cache>/<docname>/<key>``, where the
+  key is a digest of the lrsim modules the page imports, closed over lrsim's own imports (read
+  with :mod:`ast`, nothing executed), and of the files its code names (the cross-check record),
+  so that an edit of ``schedules.py`` re-executes the pages that use schedules and no other.
+  The same files are the page's Sphinx dependencies (``env.note_dependency``): Sphinx re-reads
+  exactly the pages whose inputs changed. ``import lrsim`` (the whole namespace) or a name
+  taken from ``lrsim`` itself (``source_digest`` reads every file) counts as all of lrsim. A
+  ``-D nb_execution_cache_path=...`` on the command line (as the build benchmark passes) is
+  kept as the folder the pages' folders go in. One folder per page also means one reading
+  process per cache database, so parallel readers never create the same tables at once.
 * **Extensions as inputs.** The config value ``lrsim_extensions_digest`` follows every file in
   ``docs/_ext``, so that a change in how pages are transformed reaches every page without a
   clean build.
@@ -29,16 +33,19 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 import subprocess
 import tempfile
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import jupyter_client
 from jupyter_client.manager import AsyncKernelManager
+from myst_nb.core.read import create_nb_reader
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
@@ -47,7 +54,6 @@ import lrsim
 DOCS = Path(__file__).resolve().parents[1]
 BUILD = DOCS.parent / "build"
 EXTENSIONS = DOCS / "_ext"
-CROSSCHECK_RECORD = DOCS / "reference" / "crosscheck.json"
 UNDATED = "1767225600"  # 2026-01-01, for a build outside a git clone
 
 
@@ -96,16 +102,153 @@ class UnixSocketKernelManager(AsyncKernelManager):
         return str(Path(tempfile.gettempdir()) / f"lrsim-kernel-{uuid.uuid4().hex}")
 
 
-def key_execution_cache(app: Sphinx, config: Config) -> None:
-    config.lrsim_source_digest = digest(lrsim.source_digest(), CROSSCHECK_RECORD)
+PACKAGE = Path(lrsim.__file__).parent
+EVERYTHING = "lrsim.*"  # the whole namespace: every module and file of the package
+MAGIC = ("%", "!")  # IPython lines, which are not Python
+
+
+def module_file(name: str) -> Path | None:
+    """The source file of the lrsim module ``name`` (``lrsim.network``), None if there is none."""
+    parts = name.split(".")
+    if parts[0] != "lrsim":
+        return None
+    base = PACKAGE.joinpath(*parts[1:])
+    return next(
+        (path for path in (base / "__init__.py", base.with_suffix(".py")) if path.is_file()), None
+    )
+
+
+def imported_modules(tree: ast.AST, package: str = "") -> set[str]:
+    """The lrsim modules that code imports, anywhere in it; ``package`` resolves relative imports.
+
+    ``import lrsim`` (or ``import lrsim.x``, which binds ``lrsim`` too) and a name imported from
+    ``lrsim`` that is not a submodule reach the whole namespace: :data:`EVERYTHING`.
+
+    Examples
+    --------
+    >>> imported_modules(ast.parse("from lrsim.experiments import CASE_STUDY"))
+    {'lrsim.experiments'}
+    >>> imported_modules(ast.parse("import lrsim")) == {EVERYTHING}
+    True
+    """
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            if any(alias.name.split(".")[0] == "lrsim" for alias in node.names):
+                found.add(EVERYTHING)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                module = f"{base}.{node.module}" if node.module else base
+            else:
+                module = node.module or ""
+            if module.split(".")[0] != "lrsim":
+                continue
+            found.add(module)
+            for alias in node.names:
+                if module_file(f"{module}.{alias.name}"):
+                    found.add(f"{module}.{alias.name}")
+                elif module == "lrsim":
+                    found.add(EVERYTHING)
+    return found
+
+
+def lrsim_closure(names: set[str]) -> list[Path]:
+    """The files of lrsim that importing these modules executes or that code can reach: each
+    module, its parent packages and, transitively, every lrsim module they import.
+
+    Examples
+    --------
+    >>> module_file("lrsim.network") in lrsim_closure({"lrsim.experiments"})  # experiments imports it
+    True
+    """
+    if not names:
+        return []
+    files: set[Path] = {path for path in PACKAGE.rglob("*") if path.suffix != ".py"}
+    files = {path for path in files if path.is_file() and "__pycache__" not in path.parts}
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name == EVERYTHING:
+            files |= {path for path in PACKAGE.rglob("*.py") if "__pycache__" not in path.parts}
+            break
+        parts = name.split(".")
+        for end in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:end])
+            path = module_file(prefix)
+            if path is None or path in files:
+                continue
+            files.add(path)
+            package = prefix if path.name == "__init__.py" else prefix.rpartition(".")[0]
+            todo += imported_modules(ast.parse(path.read_bytes()), package)
+    return sorted(files)
+
+
+def named_file(folder: Path, value: object) -> Path | None:
+    """The existing file a string in a page's code names, relative to the page's folder."""
+    if not isinstance(value, str) or not value or "\n" in value or len(value) > 255:
+        return None
+    try:
+        return (folder / value).resolve() if (folder / value).is_file() else None
+    except (OSError, ValueError):
+        return None
+
+
+def page_inputs(code: list[str], folder: Path) -> list[Path]:
+    """What a page's code cells read: lrsim's files (:func:`lrsim_closure`) and every existing
+    file a string in the code names, relative to the page's folder (where the page runs)."""
+    modules: set[str] = set()
+    data: set[Path] = set()
+    for source in code:
+        python = "\n".join(
+            line for line in source.splitlines() if not line.lstrip().startswith(MAGIC)
+        )
+        try:
+            tree = ast.parse(python)
+        except SyntaxError:
+            modules.add(EVERYTHING)
+            continue
+        modules |= imported_modules(tree)
+        strings = (node.value for node in ast.walk(tree) if isinstance(node, ast.Constant))
+        data |= {path for path in map(partial(named_file, folder), strings) if path}
+    return [*lrsim_closure(modules), *sorted(data)]
+
+
+def key_page(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Point MyST-NB's cache for this page at the folder named after its inputs, and make them
+    the page's dependencies. MyST-NB reads ``env.mystnb_config`` when it parses the page, which
+    follows this event for the same page in the same process."""
+    env = app.env
+    config = env.mystnb_config
+    path = Path(env.doc2path(docname))
+    reader = create_nb_reader(str(path), env.myst_config, config, source[0])
+    if reader is None:
+        return
+    notebook = reader.read(source[0])
+    code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    inputs = page_inputs(code, path.parent)
+    for dependency in inputs:
+        env.note_dependency(dependency)
+    # Names relative to the package or the page, not absolute: the same key in any checkout.
+    key = digest(
+        *(
+            part
+            for dependency in inputs
+            for part in (
+                dependency.relative_to(
+                    PACKAGE.parent if dependency.is_relative_to(PACKAGE) else path.parent
+                ).as_posix(),
+                dependency.read_bytes(),
+            )
+        )
+    )
+    folder = Path(app.config.nb_execution_cache_path) / docname / key
+    env.mystnb_config = config.copy(execution_cache_path=str(folder))
+
+
+def default_cache_path(app: Sphinx, config: Config) -> None:
     if "nb_execution_cache_path" not in config.overrides:
-        config.nb_execution_cache_path = str(BUILD / "jupyter_cache" / config.lrsim_source_digest)
-
-
-def create_execution_cache(app: Sphinx) -> None:
-    from jupyter_cache import get_cache
-
-    get_cache(app.config.nb_execution_cache_path).db  # noqa: B018 (creates the tables)
+        config.nb_execution_cache_path = str(BUILD / "jupyter_cache")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -113,9 +256,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     os.environ["IPYTHONDIR"] = str(BUILD / "ipython")
     os.environ.setdefault("SOURCE_DATE_EPOCH", commit_time())
     jupyter_client.AsyncKernelManager = UnixSocketKernelManager  # type: ignore[misc]
-    # Sphinx re-reads every page when an "env" config value changes, even if no page did.
-    app.add_config_value("lrsim_source_digest", "", "env")
+    # An "env" config value: a changed extension re-reads every page.
     app.add_config_value("lrsim_extensions_digest", digest(*sorted(EXTENSIONS.glob("*.*"))), "env")
-    app.connect("config-inited", key_execution_cache)
-    app.connect("builder-inited", create_execution_cache)
+    app.connect("config-inited", default_cache_path)
+    app.connect("source-read", key_page)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

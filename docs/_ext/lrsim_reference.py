@@ -6,8 +6,11 @@
   ``tests/test_*.py`` (test names, docstrings and assertion expressions), from the pages'
   code cells (their ``assert`` statements) and from lrsim's doctests (examples per object).
 
-The text is appended to the page's source in Sphinx's ``source-read`` event, so the pages are
-rebuilt whenever Sphinx re-reads them; lrsim_build keys re-reading on lrsim's source digest.
+The text is appended to the page's source in Sphinx's ``source-read`` event, so it is made
+again whenever Sphinx re-reads the page, and only then: both pages depend on lrsim's files
+(``env.note_dependency``), verification on the test modules too, and each is re-read when what
+it lists from elsewhere changed: the set of modules, of test modules, the pages' assertions
+(``env-get-outdated``). An edit of a page's prose re-reads that page alone.
 """
 
 from __future__ import annotations
@@ -178,21 +181,50 @@ def doctest_sections() -> str:
     return "".join(parts)
 
 
+def test_modules() -> list[Path]:
+    return sorted(TESTS.glob("test_*.py"))
+
+
+GENERATED = ("reference/api", "reference/verification")
+
+
 def add_generated_sections(app: Any, docname: str, source: list[str]) -> None:
+    if docname not in GENERATED:
+        return
+    package = Path(lrsim.__file__).parent
+    files = sorted(path for path in package.rglob("*.py") if "__pycache__" not in path.parts)
     if docname == "reference/api":
         source[0] += api_sections()
-    elif docname == "reference/verification":
+    else:
         source[0] += page_sections() + test_sections() + doctest_sections()
+        files += test_modules()
+    for path in files:
+        app.env.note_dependency(path)
 
 
-def inputs_digest() -> str:
-    """Hash the test modules and the pages: what the generated text reads."""
-    return digest(*sorted([*TESTS.glob("test_*.py"), *DOCS.rglob("*.md")]))
+def listings() -> dict[str, str]:
+    """Per generated page, a digest of what it lists that no single file's date tells: which
+    modules and test modules exist, and the assertions in the pages' code."""
+    modules = public_modules()
+    return {
+        "reference/api": digest(*modules),
+        "reference/verification": digest(
+            *modules, *(path.name for path in test_modules()), page_sections()
+        ),
+    }
+
+
+def outdated_listings(
+    app: Any, env: Any, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """The generated pages whose listing changed since the last build (the main process
+    decides, before any page is read, and the environment keeps the digests)."""
+    before = getattr(env, "lrsim_reference_listings", {})
+    env.lrsim_reference_listings = now = listings()
+    return [name for name in GENERATED if name in env.found_docs and before.get(name) != now[name]]
 
 
 def setup(app: Any) -> dict[str, Any]:
     app.connect("source-read", add_generated_sections)
-    # Sphinx re-reads the pages when a config value changes: a new, edited or deleted test
-    # or page then regenerates the listing (executed pages come back from the cache).
-    app.add_config_value("lrsim_reference_inputs", inputs_digest(), "env")
+    app.connect("env-get-outdated", outdated_listings)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
