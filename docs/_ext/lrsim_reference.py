@@ -135,6 +135,25 @@ def _plain(text: str) -> str:
     return text.replace("<", "\\<").replace(">", "\\>")
 
 
+def page_checks(path: Path) -> tuple[str, list[str]]:
+    """A page's title and the ``assert`` statements of its code cells."""
+    source = path.read_text(encoding="utf-8")
+    checks: list[str] = []
+    for cell in CODE_CELL.findall(source):
+        try:
+            tree = ast.parse(_cell_source(cell))
+        except SyntaxError:
+            continue
+        checks += [
+            ast.unparse(node.test) for node in ast.walk(tree) if isinstance(node, ast.Assert)
+        ]
+    docname = path.relative_to(DOCS).with_suffix("").as_posix()
+    title = next(
+        (line[2:].strip() for line in source.splitlines() if line.startswith("# ")), docname
+    )
+    return title, checks
+
+
 def page_sections() -> str:
     parts = [
         (
@@ -143,22 +162,9 @@ def page_sections() -> str:
         )
     ]
     for path in pages_in_reading_order():
-        source = path.read_text(encoding="utf-8")
-        checks: list[str] = []
-        for cell in CODE_CELL.findall(source):
-            try:
-                tree = ast.parse(_cell_source(cell))
-            except SyntaxError:
-                continue
-            checks += [
-                ast.unparse(node.test) for node in ast.walk(tree) if isinstance(node, ast.Assert)
-            ]
+        title, checks = page_checks(path)
         if checks:
             docname = path.relative_to(DOCS).with_suffix("").as_posix()
-            title = next(
-                (line[2:].strip() for line in source.splitlines() if line.startswith("# ")),
-                docname,
-            )
             parts.append(f"\n### {title}\n\nOn the page {{doc}}`/{docname}`:\n\n")
             parts += [f"- {_code(check)}\n" for check in checks]
     return "".join(parts)
@@ -202,25 +208,29 @@ def add_generated_sections(app: Any, docname: str, source: list[str]) -> None:
         app.env.note_dependency(path)
 
 
-def listings() -> dict[str, str]:
-    """Per generated page, a digest of what it lists that no single file's date tells: which
-    modules and test modules exist, and the assertions in the pages' code."""
-    modules = public_modules()
-    return {
-        "reference/api": digest(*modules),
-        "reference/verification": digest(
-            *modules, *(path.name for path in test_modules()), page_sections()
-        ),
-    }
-
-
 def outdated_listings(
     app: Any, env: Any, added: set[str], changed: set[str], removed: set[str]
 ) -> list[str]:
-    """The generated pages whose listing changed since the last build (the main process
-    decides, before any page is read, and the environment keeps the digests)."""
+    """The generated pages whose listing changed since the last build: which modules and test
+    modules exist, which pages there are, their titles and assertions. No single file's date
+    tells these, so the environment keeps what the last build listed; the main process
+    decides, before any page is read, and looks only into the pages Sphinx found changed."""
+    checks = getattr(env, "lrsim_page_checks", {})
+    for docname in removed:
+        checks.pop(docname, None)
+    for docname in added | changed if checks else env.found_docs:
+        path = Path(env.doc2path(docname))
+        if path.suffix == ".md" and path.is_relative_to(DOCS):
+            checks[docname] = page_checks(path)
+    env.lrsim_page_checks = checks
+    modules = public_modules()
+    tests = [path.name for path in test_modules()]
+    now = {
+        "reference/api": digest(*modules),
+        "reference/verification": digest(*modules, *tests, repr(sorted(checks.items()))),
+    }
     before = getattr(env, "lrsim_reference_listings", {})
-    env.lrsim_reference_listings = now = listings()
+    env.lrsim_reference_listings = now
     return [name for name in GENERATED if name in env.found_docs and before.get(name) != now[name]]
 
 
