@@ -231,7 +231,8 @@ def outdated_listings(
     }
     before = getattr(env, "lrsim_reference_listings", {})
     env.lrsim_reference_listings = now
-    return [name for name in GENERATED if name in env.found_docs and before.get(name) != now[name]]
+    changes = {name for name in GENERATED if before.get(name) != now[name]}
+    return sorted(changes & env.found_docs - added)
 
 
 def setup(app: Any) -> dict[str, Any]:
