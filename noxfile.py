@@ -26,6 +26,7 @@ import nox.virtualenv
 ROOT = Path(__file__).parent
 sys.path.insert(0, str(ROOT / "tools"))
 from sphinx_command import sphinx_arguments  # found through the line above
+from working_tree import copy_working_tree  # found through the line above
 
 BUILD = ROOT / "build"
 LOCK_COMMAND = "nox -s lock"
@@ -188,15 +189,7 @@ def upgrade(session: nox.Session) -> None:
     work = BUILD / "upgrade"
     tree = work / "tree"
     shutil.rmtree(work, ignore_errors=True)
-    # Tracked and untracked files, as git sees them: the book as it would be committed.
-    listing = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, check=True, text=True,
-    ).stdout  # fmt: skip
-    for name in filter(None, listing.split("\0")):
-        if (ROOT / name).is_file():
-            (tree / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, tree / name)
+    copy_working_tree(tree)
 
     locked = fresh_build(session, work / "locked", "test", project=tree)
     session.run(nox.virtualenv.UV, "lock", "--upgrade", "--project", tree, external=True)

@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 from jupyter_client.manager import AsyncKernelManager
 from lrsim_build import BUILD, UnixSocketKernelManager  # found through the line above
 from sphinx_command import sphinx_arguments  # found through the line above
+from working_tree import copy_working_tree  # found through the line above
 
 PROSE_PAGE = Path("docs/parabola/01-worked-example.md")
 PROSE = "The question that starts this book is a fair one"
@@ -58,24 +59,12 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def copy_tree(target: Path) -> None:
-    """The working tree as git sees it (tracked and untracked, ignored files left out)."""
-    listing = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, check=True, text=True,
-    ).stdout  # fmt: skip
-    for name in filter(None, listing.split("\0")):
-        if (ROOT / name).is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, target / name)
-
-
 class Tree:
     """A copy of the project, built with ``nox -s docs`` in the project's environment."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        copy_tree(root)
+        copy_working_tree(root)
         nox = shutil.which("nox")
         if nox is None:
             sys.exit("nox is not on PATH")

@@ -52,6 +52,8 @@ from jupyter_client.manager import AsyncKernelManager
 from myst_nb.core.read import create_nb_reader
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.environment import BuildEnvironment
+from sphinx.util.parallel import make_chunks
 
 import lrsim
 
@@ -227,6 +229,40 @@ def page_inputs(code: list[str], folder: Path) -> list[Path]:
     return [*lrsim_closure(modules), *sorted(data)]
 
 
+def code_cells(env: BuildEnvironment, path: Path, text: str) -> list[str] | None:
+    """The sources of a page's code cells as MyST-NB reads them; None if it is no notebook."""
+    reader = create_nb_reader(str(path), env.myst_config, env.mystnb_config, text)
+    if reader is None:
+        return None
+    return [cell.source for cell in reader.read(text).cells if cell.cell_type == "code"]
+
+
+def balance_reading(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Order the documents so that Sphinx's parallel readers get even shares of the execution.
+
+    Sphinx cuts the list into fixed-size runs, one process each, so in alphabetical order one
+    process got the case studies and five other executed pages: two thirds of a clean build's
+    execution. A page's cost is estimated as the length of its code (deterministic, so both
+    builds of ``nox -s reproducible`` read in one order): heaviest first, each into the run with
+    the least so far that has room.
+    """
+    if app.parallel <= 1 or len(docnames) < 2:
+        return
+    sizes = [len(run) for run in make_chunks(docnames, app.parallel)]
+    cost = {}
+    for docname in docnames:
+        path = Path(env.doc2path(docname))
+        code = code_cells(env, path, path.read_text(encoding="utf-8")) if path.is_file() else None
+        cost[docname] = sum(map(len, code or []))
+    runs: list[list[str]] = [[] for _ in sizes]
+    loads = [0] * len(sizes)
+    for docname in sorted(docnames, key=lambda name: (-cost[name], name)):
+        run = min((i for i in range(len(runs)) if len(runs[i]) < sizes[i]), key=loads.__getitem__)
+        runs[run].append(docname)
+        loads[run] += cost[docname]
+    docnames[:] = [docname for run in runs for docname in run]
+
+
 def key_page(app: Sphinx, docname: str, source: list[str]) -> None:
     """Point MyST-NB's cache for this page at the folder named after its inputs, and make them
     the page's dependencies. MyST-NB reads ``env.mystnb_config`` when it parses the page, which
@@ -234,11 +270,9 @@ def key_page(app: Sphinx, docname: str, source: list[str]) -> None:
     env = app.env
     config = env.mystnb_config
     path = Path(env.doc2path(docname))
-    reader = create_nb_reader(str(path), env.myst_config, config, source[0])
-    if reader is None:
+    code = code_cells(env, path, source[0])
+    if code is None:
         return
-    notebook = reader.read(source[0])
-    code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
     inputs = page_inputs(code, path.parent)
     for dependency in inputs:
         env.note_dependency(dependency)
@@ -282,5 +316,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("lrsim_extensions_digest", digest(*sorted(EXTENSIONS.glob("*.*"))), "env")
     app.connect("config-inited", default_cache_path)
     app.connect("source-read", key_page)
+    app.connect("env-before-read-docs", balance_reading)
     app.connect("builder-inited", cache_compiled_templates)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
