@@ -210,8 +210,9 @@ def named_file(folder: Path, value: object) -> Path | None:
 
 
 def page_inputs(code: list[str], folder: Path) -> list[Path]:
-    """What a page's code cells read: lrsim's files (:func:`lrsim_closure`) and every existing
-    file a string in the code names, relative to the page's folder (where the page runs)."""
+    """What a page's code cells read: lrsim's files (:func:`lrsim_closure`) of the modules it
+    imports or names in a string, and every existing file a string in the code names, relative
+    to the page's folder (where the page runs)."""
     modules: set[str] = set()
     data: set[Path] = set()
     for source in code:
@@ -224,8 +225,10 @@ def page_inputs(code: list[str], folder: Path) -> list[Path]:
             modules.add(EVERYTHING)
             continue
         modules |= imported_modules(tree)
-        strings = (node.value for node in ast.walk(tree) if isinstance(node, ast.Constant))
+        strings = [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)]
         data |= {path for path in map(partial(named_file, folder), strings) if path}
+        # A module named in a string, for importlib.import_module("lrsim.x").
+        modules |= {value for value in strings if isinstance(value, str) and module_file(value)}
     return [*lrsim_closure(modules), *sorted(data)]
 
 
