@@ -67,8 +67,8 @@ bibtex_default_style = "authoryear"  # docs/_ext/author_year.py
 
 # --- Execution: every page runs at build time; any error or stderr output fails the build ---
 nb_execution_mode = "cache"
-# nb_execution_cache_path is build/jupyter_cache/<digest of lrsim's source and the cross-check
-# record>, set by lrsim_build.
+# nb_execution_cache_path is build/jupyter_cache, where lrsim_build gives every page a folder
+# named after the lrsim modules and files it reads.
 nb_execution_excludepatterns: list[str] = []
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
