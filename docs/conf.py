@@ -29,6 +29,7 @@ extensions = [
     "minus_signs",  # docs/_ext: glued negative numbers get a true minus sign
     "table_tokens",  # docs/_ext: tokens such as 2/η or 0.9–1.2 stay on one line in tables
     "theme_figures",  # docs/_ext: figures drawn inline in the colours of the reader's theme
+    "explorers",  # docs/_ext: a page with an explorer loads its scripts, no other page does
     "sphinx.ext.githubpages",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
@@ -91,7 +92,6 @@ html_css_files = ["lrsim.css", "icons.css"]
 html_search_scorer = str(DOCS / "_ext" / "search_scorer.js")
 html_favicon = "_static/favicon.svg"
 html_js_files = [
-    ("eta-explorer.js", {"defer": "defer"}),
     # The themes wire only the first of their two menu buttons (docs/_static/sidebar-toggles.js).
     ("sidebar-toggles.js", {"defer": "defer"}),
     # Wide tables: a scroll cue, a tab stop and a name (docs/_static/tables.js).
