@@ -101,11 +101,11 @@
       first.slice(1).forEach((x, k) => {
         // Drawn one after another (lrsim.css staggers them), unless the reader asks for no motion.
         const step = kit.element("line", {
-          x1: curveChart.px(first[k]), y1: curveChart.py(first[k] ** 2 * (L / 2)),
-          x2: curveChart.px(x), y2: curveChart.py(x ** 2 * (L / 2)),
+          x1: curveChart.px(first[k]), y1: curveChart.pyUnclamped(first[k] ** 2 * (L / 2)),
+          x2: curveChart.px(x), y2: curveChart.pyUnclamped(x ** 2 * (L / 2)),
           stroke: ink, "stroke-width": 1.6,
         }, curveChart.layer);
-        const dot = curveChart.dot(x, x ** 2 * (L / 2), { fill: ink });
+        const dot = kit.element("circle", { cx: curveChart.px(x), cy: curveChart.pyUnclamped(x ** 2 * (L / 2)), r: 4, fill: ink }, curveChart.layer);
         if (animate) {
           step.classList.add("lrsim-explorer-step");
           dot.classList.add("lrsim-explorer-step");

@@ -130,6 +130,7 @@
       box,
       px,
       py: clampY,
+      pyUnclamped: py, // for lines that should leave the plot where they really do
       layer,
       over,
       describe(text) {
@@ -216,7 +217,7 @@
     const set = (v, source) => {
       value = v;
       if (source !== range) range.value = String(toSlider(v));
-      if (source !== box) box.value = shown(v);
+      box.value = shown(v); // a typed 1.2 reads back as the slider writes it, 1.20
       message.textContent = "";
       box.removeAttribute("aria-invalid");
       if (source) onChange(v);

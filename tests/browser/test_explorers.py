@@ -284,7 +284,7 @@ def explorer(request, browser, base_url) -> Any:
     page.wait_for_timeout(1000)  # Part I draws its steps one after another
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     # The theme's sticky header would cover the explorer's top in the picture.
-    hide_header = ".bd-header, .skip-link { visibility: hidden !important; }"
+    hide_header = ".bd-header, .bd-header-article, .skip-link { visibility: hidden !important; }"
     root.screenshot(path=SCREENSHOTS / f"explorer-{name}-{scheme}-{width}.png", style=hide_header)
     yield page, root, width
     assert not errors
