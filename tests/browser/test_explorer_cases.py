@@ -11,7 +11,6 @@ which tests/test_case_studies.py compares with lrsim's grids), through the toolk
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -275,14 +274,4 @@ def test_the_runs_load_only_when_the_reader_comes_near_the_explorer(browser, bas
     page.locator(ROOT).scroll_into_view_if_needed()
     page.wait_for_selector(f"{ROOT}[data-loaded]")
     assert [url for url in requested if url.endswith(".json")] == [base_url + DATA]
-    context.close()
-
-
-def test_without_javascript_the_page_keeps_its_figures_and_hides_the_explorer(browser, base_url):
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
-    page.goto(base_url + PAGE, wait_until="load")
-    assert page.locator(ROOT).is_hidden()
-    assert page.locator("#fig-plateau-staircase svg, #fig-case-curves svg").count() == 2
-    assert re.search("needs JavaScript", page.locator("noscript").last.inner_html())
     context.close()
