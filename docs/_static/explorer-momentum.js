@@ -60,6 +60,8 @@
       y: { min: 0, max: 1.5, label: "rate (spectral radius)" },
     });
 
+    rates.draggable((value) => eta.set(value));
+
     function show() {
       const largest = config.lambda_max;
       const smallest = largest / kappa.value;

@@ -68,6 +68,7 @@
       y: { min: config.log_floor, max: config.log_ceiling, log: true, label: "|xₖ|" },
     });
 
+    rateChart.draggable((value) => eta.set(value));
     // What does not change with η is drawn once, under the data layers.
     const etas = Array.from({ length: 341 }, (_, i) => config.eta.min + ((config.eta.max - config.eta.min) * i) / 340);
     rateChart.line(etas.map((e) => [e, Math.abs(factor(e, L))]), { stroke: grey(55) }, rateChart.svg);
@@ -94,7 +95,7 @@
       rateChart.clear();
       rateChart.hline(1, { stroke: grey(60) }, "1");
       rateChart.dot(value, rate, { fill: ink, r: 5 });
-      rateChart.describe(`The rate |1 − 2η| against η, marked at η = ${shownEta}: ${format(rate)}.`);
+      rateChart.describe(`The rate |1 − 2η| against η, marked at η = ${shownEta}: ${format(rate)}. Drag across it to change η.`);
 
       curveChart.clear();
       const first = path.slice(0, config.parabola_steps + 1);

@@ -133,6 +133,25 @@
       pyUnclamped: py, // for lines that should leave the plot where they really do
       layer,
       over,
+      /* Dragging (or tapping) across the chart calls `onValue` with the x value under the
+       * pointer: a direct handle on the parameter that the x axis shows. */
+      draggable(onValue) {
+        svg.classList.add("lrsim-explorer-draggable");
+        const pick = (event) => {
+          const point = svg.createSVGPoint();
+          [point.x, point.y] = [event.clientX, event.clientY];
+          const x = point.matrixTransform(svg.getScreenCTM().inverse()).x;
+          const f = (x - box.left) / (box.right - box.left);
+          onValue(spec.x.min + Math.min(1, Math.max(0, f)) * (spec.x.max - spec.x.min));
+        };
+        svg.addEventListener("pointerdown", (event) => {
+          svg.setPointerCapture(event.pointerId);
+          pick(event);
+        });
+        svg.addEventListener("pointermove", (event) => {
+          if (svg.hasPointerCapture(event.pointerId)) pick(event);
+        });
+      },
       describe(text) {
         title.textContent = text;
         svg.setAttribute("aria-label", text);
@@ -214,6 +233,11 @@
       row.appendChild(legend);
     }
     let value = spec.value;
+    const steps = (v) => {
+      const low = toSlider(spec.min);
+      const s = low + Math.round((toSlider(v) - low) / spec.step) * spec.step;
+      return fromSlider(Number(s.toFixed(10)));
+    };
     const set = (v, source) => {
       value = v;
       if (source !== range) range.value = String(toSlider(v));
@@ -239,7 +263,18 @@
       if (event.key === "Enter") typed();
     });
     set(value, null);
-    return { get value() { return value; }, range, box, row };
+    return {
+      get value() {
+        return value;
+      },
+      /* A value from elsewhere (a drag on a chart), on the slider's steps. */
+      set(v) {
+        set(Math.min(spec.max, Math.max(spec.min, steps(v))), "elsewhere");
+      },
+      range,
+      box,
+      row,
+    };
   }
 
   /* A group of radio buttons; `onChange` gets the chosen value. */

@@ -404,6 +404,46 @@ def test_explorer_is_painted_in_the_colours_of_the_theme(explorer):
     assert painted["ink"] == painted["text"] == painted["words"], painted
 
 
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize(("name", "chart"), [("parabola", 0), ("momentum", 1)])
+def test_dragging_or_tapping_across_the_rate_chart_sets_the_learning_rate(
+    browser, base_url, name, chart, width
+):
+    """The charts whose x axis is η are handles on η: by mouse, and by touch."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, has_touch=True)
+    page = context.new_page()
+    page.goto(base_url + PAGES[name], wait_until="load")
+    root = page.locator(f'.lrsim-explorer[data-explorer="{name}"]')
+    svg = root.locator("svg.lrsim-explorer-chart").nth(chart)
+    svg.evaluate("svg => svg.scrollIntoView({block: 'center'})")
+    number = root.locator("input[type=text]").first
+    low, high = (
+        float(root.locator("input[type=range]").first.get_attribute(a)) for a in ("min", "max")
+    )
+
+    def eta_at(fraction: float) -> float:
+        """η under the given fraction of the plot's width, from the chart's own axis box."""
+        box = svg.bounding_box()
+        plot = svg.evaluate(
+            """svg => { const r = svg.querySelectorAll('rect')[1];
+                        const width = svg.viewBox.baseVal.width;
+                        return [r.x.baseVal.value / width, (r.x.baseVal.value + r.width.baseVal.value) / width]; }"""
+        )
+        return box["x"] + box["width"] * (plot[0] + fraction * (plot[1] - plot[0]))
+
+    y = svg.bounding_box()["y"] + svg.bounding_box()["height"] / 2
+    before = readout(root)
+    page.mouse.move(eta_at(0.2), y)
+    page.mouse.down()
+    page.mouse.move(eta_at(0.9), y, steps=6)
+    page.mouse.up()
+    assert float(number.input_value()) == pytest.approx(low + 0.9 * (high - low), abs=0.02)
+    assert readout(root) != before
+    page.touchscreen.tap(eta_at(0.3), y)
+    assert float(number.input_value()) == pytest.approx(low + 0.3 * (high - low), abs=0.02)
+    context.close()
+
+
 def test_part_one_explorer_reads_out_lrsims_iterates_for_a_typed_eta(browser, base_url):
     page = browser.new_page()
     page.goto(base_url + PAGES["parabola"], wait_until="load")
