@@ -30,6 +30,7 @@ extensions = [
     "table_tokens",  # docs/_ext: tokens such as 2/η or 0.9–1.2 stay on one line in tables
     "theme_figures",  # docs/_ext: figures drawn inline in the colours of the reader's theme
     "explorers",  # docs/_ext: a page with an explorer loads its scripts, no other page does
+    "explorer_data",  # docs/_ext: an explorer's bulk data in a file, fetched when needed
     "sphinx.ext.githubpages",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",

@@ -17,6 +17,7 @@ import numpy as np
 from conftest import ROOT, page_text
 
 from lrsim.adam_dynamics import adam_on_parabola, momentum_threshold
+from lrsim.case_studies import EPOCHS, PLATEAU_RATES, RATES
 from lrsim.optimizers import Adam
 from lrsim.parabola import SEED_CURVATURE, critical_learning_rate, optimal_learning_rate
 from lrsim.quadratic import optimal_momentum
@@ -205,6 +206,7 @@ EXPLORER_PAGES = {
     "momentum": "beyond/01-curvature.html",
     "adam": "adam/01-adam-on-the-parabola.html",
     "schedules": "practice/01-choosing-a-learning-rate.html",
+    "cases": "adam/02-case-studies.html",
 }
 EXPLORER = re.compile(
     r'<div class="lrsim-explorer" data-explorer="([a-z-]+)" hidden[^>]*>'
@@ -251,6 +253,20 @@ def test_explorer_settings_are_lrsims_numbers(site):
     schedules = explorers(site, EXPLORER_PAGES["schedules"])["schedules"]
     assert schedules["warmup_start"] == schedules["peak"] / 10
     assert 0 < schedules["warmup"]["value"] < schedules["total"]
+
+
+def test_the_case_studies_runs_leave_the_page_for_a_file_of_their_own(site):
+    """The page's first visit stays light: the explorer fetches its runs when it is near."""
+    html = (site / EXPLORER_PAGES["cases"]).read_text(encoding="utf-8")
+    url = "../_explorer-data/adam--02-case-studies--cases.json"
+    assert f'<script type="application/json" data-explorer-data="cases" data-src="{url}">' in html
+    runs = json.loads((site / "adam" / url).read_text(encoding="utf-8"))
+    assert list(runs["grids"]) == ["adam", "sgd", "plateau"]
+    for name, rates in (("adam", RATES), ("sgd", RATES), ("plateau", PLATEAU_RATES)):
+        grid = runs["grids"][name]
+        np.testing.assert_array_equal(grid["rates"], rates)
+        assert np.shape(grid["val_loss"]) == (len(rates), len(runs["seeds"]), EPOCHS)
+    assert runs["grids"]["plateau"]["cuts"] is not None
 
 
 def test_every_explorer_page_keeps_a_no_script_fallback(site):
