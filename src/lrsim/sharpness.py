@@ -430,7 +430,6 @@ def full_batch_descent(
             losses[..., k] = loss if members is not None else loss[0]
             if k < step_count:
                 w = w - eta * _flat(model, model.grads)
-    model.params[...] = w.reshape(model.params.shape)
     bad = ~np.isfinite(losses)
     overflow = np.where(bad.any(axis=-1), bad.argmax(axis=-1).astype(float), np.inf)
     return SharpnessHistory(
