@@ -8,8 +8,9 @@ import re
 import numpy as np
 from conftest import page_text
 
+from lrsim import quartic
 from lrsim.parabola import contraction_factor
-from lrsim.quadratic import optimal_learning_rate, optimal_rate
+from lrsim.quadratic import first_nonfinite_step, optimal_learning_rate, optimal_rate
 from lrsim.tables import format_number
 
 
@@ -27,7 +28,16 @@ def test_curvature_page_shows_the_zigzag_optimum_its_rate_and_the_factor_at_1_2(
     assert "overflows at step" in text
 
 
-def test_non_quadratic_page_shows_the_basin_and_the_edge_of_stability(site):
-    text = page_text(site / "beyond" / "02-non-quadratic.html")
-    assert "Progressive sharpening happens" in text
-    assert "first step ≥ 2/η" in text
+def test_non_quadratic_page_shows_lrsims_basin_and_the_overflow_outside_it(site):
+    """At η = 0.5 the quartic's basin, its quadratic underestimate √(2/(3η)), and the step at
+    which a start just outside (2.05) overflows, as lrsim.quartic computes them."""
+    text = f" {page_text(site / 'beyond' / '02-non-quadratic.html')} "
+    eta = 0.5
+    outside = first_nonfinite_step(quartic.iterate(eta, 2.05, steps=20))
+    for shown in (
+        f"within {format_number(float(quartic.basin_radius(eta)), '.0f')} of the minimum",
+        f"overflowing to inf at step {int(outside)} ",
+        f"= {format_number(float(np.sqrt(2 / (3 * eta))), '.2f')} , too small",
+    ):
+        assert shown in text, shown
+    assert "first step ≥ 2/η" in text  # the edge-of-stability table's column
