@@ -300,7 +300,7 @@ def fit(
     members = _Members(model, optimizer, history)
     data = _EpochData((features, targets, labels), generators, member_generator, members.count)
     statistics = _EpochStatistics(members.count, batches, data.labels, model.params.dtype)
-    step = _compile(model, optimizer, callbacks)
+    apply_gradients = _compile(model, optimizer, callbacks)
     batch_begin = [cb for cb in callbacks if _overrides(cb, "on_train_batch_begin")]
     batch_end = [cb for cb in callbacks if _overrides(cb, "on_train_batch_end")]
 
@@ -324,7 +324,7 @@ def fit(
                 members.stop_diverged(loss, epoch, batch)
                 if members.all_stopped():
                     break
-                step()
+                apply_gradients()
                 members.keep_stopped_as_they_were()
                 statistics.record(batch, (start, stop), loss, probabilities, ~members.stopped)
                 if batch_end:
@@ -444,13 +444,14 @@ def _compile(
     an earlier fit), the model's optimizer and stop flag, and the callbacks' model.
 
     Returns the step: the optimizer's update of the model's weights from their gradient, as
-    Keras's ``optimizer.apply(grads, trainable_variables)``, with its checks made once here.
+    Keras's ``optimizer.apply(grads, trainable_variables)``, on the optimizer's one state, with
+    scratch arrays reused from batch to batch.
     """
     optimizer.build([model.params])
     (state,) = optimizer.states
     scratch = (np.empty_like(model.params), np.empty_like(model.params))
 
-    def step() -> None:
+    def apply_gradients() -> None:
         optimizer.update_in_place(model.params, model.grads, state, scratch=scratch)
 
     model.optimizer = optimizer
@@ -458,7 +459,7 @@ def _compile(
     model.stop_training = False if model.ensemble_size is None else np.zeros(members, bool)
     for callback in callbacks:
         callback.set_model(model)
-    return step
+    return apply_gradients
 
 
 class _Batches:
