@@ -218,9 +218,10 @@ def upgrade(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check, ruff format --check and mypy --strict on src."""
+    """ruff check, ruff format --check and mypy --strict on src; ruff check on the pages' code."""
     install_groups(session, "lint")
     session.run("ruff", "check", ".")
+    session.run("python", "tools/lint_pages.py")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
 

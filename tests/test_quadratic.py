@@ -191,3 +191,18 @@ def test_quartic_on_the_basin_edge_flips_for_ever():
 def test_bad_input_names_the_argument(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("reduction", ["sum", "sum_over_batch_size"])
+def test_least_squares_gradient_is_the_derivative_of_its_loss(reduction):
+    problem = least_squares(50, n_features=3, seed=2, reduction=reduction)
+    points = np.random.default_rng(0).normal(size=(4, 3))
+    step = 1e-6
+    numeric = np.stack(
+        [
+            (problem.loss(points + step * e) - problem.loss(points - step * e)) / (2 * step)
+            for e in np.eye(3)
+        ],
+        axis=-1,
+    )
+    np.testing.assert_allclose(problem.gradient(points), numeric, rtol=1e-6)

@@ -335,6 +335,21 @@ class LeastSquares:
             residuals = np.asarray(w, dtype=np.float64) @ self.x.T - self.y
             return scalar_or_array(self._scale * (residuals**2).sum(axis=-1))
 
+    def gradient(self, w: ArrayLike) -> FloatArray:
+        """Return the gradient 2s·Xᵀ(Xw − y) at weights ``w`` (shape (..., d)), s = 1 (summed)
+        or 1/n (averaged); inf or NaN on overflow, no warning.
+
+        Examples
+        --------
+        >>> problem = least_squares(100, seed=0)
+        >>> best = np.linalg.lstsq(problem.x, problem.y, rcond=None)[0]
+        >>> bool(np.allclose(problem.gradient(best), 0.0, atol=1e-12))
+        True
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            weights = np.asarray(w, dtype=np.float64)
+            return 2.0 * self._scale * ((weights @ self.x.T - self.y) @ self.x)
+
     def gradient_descent(
         self, learning_rate: ArrayLike, steps: int, w0: ArrayLike | None = None
     ) -> FloatArray:
@@ -367,8 +382,7 @@ class LeastSquares:
         losses[..., 0] = self.loss(w)
         with np.errstate(over="ignore", invalid="ignore"):
             for k in range(step_count):
-                gradient = 2.0 * self._scale * ((w @ self.x.T - self.y) @ self.x)
-                w = w - rates * gradient
+                w = w - rates * self.gradient(w)
                 losses[..., k + 1] = self.loss(w)
         return losses
 
