@@ -107,6 +107,14 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def stub_audit(session: nox.Session) -> None:
+    """Stub each core part of lrsim in turn and count the tests that fail (tools/stub_audit.py);
+    fails if a stub makes none fail. ``-- NAME`` audits the subjects whose names contain NAME."""
+    install_groups(session, "test")
+    session.run("python", "tools/stub_audit.py", *session.posargs)
+
+
+@nox.session(default=False)
 def site(session: nox.Session) -> None:
     """Check the built site in Chromium: clean loads, same-origin requests, images, formulas,
     search, the η explorer, axe-core; light and dark screenshots go to build/screenshots/."""

@@ -128,7 +128,7 @@ def test_update_ratio_is_the_step_adam_takes_under_growing_gradients() -> None:
     optimizer = Adam(0.5, epsilon=0.0)
     w, state, taken = np.zeros(1), optimizer.init_state(np.zeros(1)), []
     for t in range(steps):
-        new_w, state = optimizer.update(w, [growth ** (t + 1)], state, 0.5, t)
+        new_w, state = optimizer.update(w, [growth ** (t + 1)], state, 0.5)
         taken.append(float(w[0] - new_w[0]) / 0.5)
         w = new_w
     np.testing.assert_allclose(taken, update_ratio(growth, steps), rtol=1e-9)

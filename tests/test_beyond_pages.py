@@ -5,17 +5,39 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 from conftest import page_text
 
+from lrsim import quartic
+from lrsim.parabola import contraction_factor
+from lrsim.quadratic import first_nonfinite_step, optimal_learning_rate, optimal_rate
+from lrsim.tables import format_number
 
-def test_curvature_page_shows_the_zigzag_factors_optimum_and_summed_loss(site):
+
+def test_curvature_page_shows_the_zigzag_optimum_its_rate_and_the_factor_at_1_2(site):
+    """The 2-D zig-zag's A = diag(0.2, 4): η* and (κ − 1)/(κ + 1) as lrsim computes them, and
+    the factor 1 − 2η of the seed's η = 1.2."""
     text = re.sub(r"\\[()]", "", page_text(site / "beyond" / "01-curvature.html"))
-    for number in ("0.4762", "0.9048", "−1.4", "0.92", "overflows at step"):
+    zigzag = np.diag([0.2, 4.0])
+    for number in (
+        format_number(optimal_learning_rate(zigzag), ".4f"),
+        format_number(optimal_rate(zigzag), ".4f"),
+        format_number(float(contraction_factor(1.2)), "g"),
+    ):
         assert number in text, number
-    assert "Lemma (descent lemma)" in text
+    assert "overflows at step" in text
 
 
-def test_non_quadratic_page_shows_the_basin_and_the_edge_of_stability(site):
-    text = page_text(site / "beyond" / "02-non-quadratic.html")
-    assert "Progressive sharpening happens" in text
-    assert "first step ≥ 2/η" in text
+def test_non_quadratic_page_shows_lrsims_basin_and_the_overflow_outside_it(site):
+    """At η = 0.5 the quartic's basin, its quadratic underestimate √(2/(3η)), and the step at
+    which a start just outside (2.05) overflows, as lrsim.quartic computes them."""
+    text = f" {page_text(site / 'beyond' / '02-non-quadratic.html')} "
+    eta = 0.5
+    outside = first_nonfinite_step(quartic.iterate(eta, 2.05, steps=20))
+    for shown in (
+        f"within {format_number(float(quartic.basin_radius(eta)), '.0f')} of the minimum",
+        f"overflowing to inf at step {int(outside)} ",
+        f"= {format_number(float(np.sqrt(2 / (3 * eta))), '.2f')} , too small",
+    ):
+        assert shown in text, shown
+    assert "first step ≥ 2/η" in text  # the edge-of-stability table's column

@@ -129,8 +129,8 @@ def test_adam_step_is_minus_effective_learning_rate_times_m(g, lr, amsgrad):
     w = np.zeros_like(g)
     state = adam.init_state(w)
     for t in range(4):
-        new_w, state = adam.update(w, g * (t - 1.5), state, lr, t)
-        rate = adam.effective_learning_rate(state, t)
+        new_w, state = adam.update(w, g * (t - 1.5), state, lr)
+        rate = adam.effective_learning_rate(state)
         np.testing.assert_allclose(new_w - w, -rate * state.m, rtol=1e-12, atol=1e-300)
         w = new_w
 
@@ -139,8 +139,8 @@ def test_amsgrad_divides_by_the_running_maximum_of_v():
     optimizer = Adam(0.1, amsgrad=True)
     w = np.zeros(1)
     state = optimizer.init_state(w)
-    w, state = optimizer.update(w, [10.0], state, 0.1, 0)
-    _, state = optimizer.update(w, [0.0], state, 0.1, 1)
+    w, state = optimizer.update(w, [10.0], state, 0.1)
+    _, state = optimizer.update(w, [0.0], state, 0.1)
     assert state.v_hat[0] == pytest.approx(0.1)
     assert state.v[0] < state.v_hat[0]
 
@@ -153,7 +153,7 @@ def test_update_is_pure_and_equals_apply(optimizer):
     w = np.array([1.0, -2.0])
     state = optimizer.init_state(w)
     before = [part.copy() for part in state if part is not None]
-    new_w, new_state = optimizer.update(w, 2 * w, state, 0.1, 0)
+    new_w, new_state = optimizer.update(w, 2 * w, state, 0.1)
     np.testing.assert_array_equal(w, [1.0, -2.0])
     for part, copy in zip([p for p in state if p is not None], before, strict=True):
         np.testing.assert_array_equal(part, copy)
@@ -161,14 +161,20 @@ def test_update_is_pure_and_equals_apply(optimizer):
     optimizer.apply([2 * applied], [applied])
     np.testing.assert_array_equal(new_w, applied)
     np.testing.assert_array_equal(
-        optimizer.update(new_w, 2 * new_w, new_state, 0.1, 1)[0],
+        optimizer.update(new_w, 2 * new_w, new_state, 0.1)[0],
         (optimizer.apply([2 * applied], [applied]), applied)[1],
     )
-    assert SGD().init_state(np.zeros(1)) == SGDState(None)
+    assert SGD().init_state(np.zeros(1)) == SGDState(None, np.array(0))
 
 
 def as_dtype(state, dtype):
-    return type(state)(*(None if part is None else part.astype(dtype) for part in state))
+    return state._replace(
+        **{
+            k: None if p is None else p.astype(dtype)
+            for k, p in state._asdict().items()
+            if k != "iterations"
+        }
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -185,12 +191,10 @@ def test_float32_step_agrees_with_float64_to_float32_precision(kind, g, lr, iter
     g32, lr32 = g.astype(np.float32), np.float32(lr)
     state = make(lr).init_state(w.astype(np.float64))
     for k in range(3):  # some history in the moments
-        _, state = make(lr).update(w, g32 * (k - 1), state, lr, k)
-    state32 = as_dtype(state, np.float32)
-    single, _ = make(lr32, dtype="float32").update(w, g32, state32, lr32, iteration)
-    double, _ = make(float(lr32)).update(
-        w, g32, as_dtype(state32, np.float64), float(lr32), iteration
-    )
+        _, state = make(lr).update(w, g32 * (k - 1), state, lr)
+    state32 = as_dtype(state, np.float32)._replace(iterations=np.array(iteration))
+    single, _ = make(lr32, dtype="float32").update(w, g32, state32, lr32)
+    double, _ = make(float(lr32)).update(w, g32, as_dtype(state32, np.float64), float(lr32))
     assert single.dtype == np.float32
     # A handful of float32 roundings of the step, plus the rounding of the new weight itself.
     # Adam's bias corrections: beta**t multiplies the float32 rounding of beta (as in Keras) by
@@ -211,7 +215,7 @@ def test_a_divergent_run_overflows_silently_to_inf_and_nan(kind):
             g = 1e30 * w
         optimizer.apply([g], [w])  # a warning escaping lrsim would fail the test
     assert not np.isfinite(w).all()
-    new_w, _ = optimizer.update(w, g, optimizer.init_state(w), 1e30, 0)
+    new_w, _ = optimizer.update(w, g, optimizer.init_state(w), 1e30)
     assert not np.isfinite(new_w).all()
 
 
@@ -323,14 +327,15 @@ def test_apply_rejects_mismatched_or_unusable_variables():
 def test_update_in_place_names_what_is_wrong(variable, gradient, error, message):
     optimizer = Adam()
     with pytest.raises(error, match=message):
-        optimizer.update_in_place(variable, gradient, optimizer.init_state(np.ones(2)), 0.1, 0)
+        optimizer.update_in_place(variable, gradient, optimizer.init_state(np.ones(2)), 0.1)
 
 
 def test_update_in_place_and_update_take_the_same_step():
     optimizer = Adam(0.1)
     w = np.array([1.0, -2.0])
     state = optimizer.init_state(w)
-    expected, expected_state = optimizer.update(w, 2 * w, state, 0.1, iteration=0)
-    optimizer.update_in_place(w, 2 * w, state, 0.1, iteration=0)
+    expected, expected_state = optimizer.update(w, 2 * w, state, 0.1)
+    optimizer.update_in_place(w, 2 * w, state, 0.1)
     np.testing.assert_array_equal(w, expected)
     np.testing.assert_array_equal(state.m, expected_state.m)
+    assert state.iterations == expected_state.iterations == 1

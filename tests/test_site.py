@@ -19,8 +19,14 @@ from conftest import ROOT, page_text
 from lrsim.adam_dynamics import adam_on_parabola, momentum_threshold
 from lrsim.case_studies import EPOCHS, PLATEAU_RATES, RATES
 from lrsim.optimizers import Adam
-from lrsim.parabola import SEED_CURVATURE, critical_learning_rate, optimal_learning_rate
+from lrsim.parabola import (
+    SEED_CURVATURE,
+    critical_learning_rate,
+    iterate,
+    optimal_learning_rate,
+)
 from lrsim.quadratic import optimal_momentum
+from lrsim.tables import format_number
 
 log = logging.getLogger(__name__)
 
@@ -114,15 +120,18 @@ def test_every_named_figure_of_every_page_is_a_figure_with_that_id(site):
     assert named >= 20
 
 
-def test_worked_example_shows_the_seed_numbers_the_eta_1_orbit_and_the_erratum(site):
-    text = page_text(site / "parabola" / "01-worked-example.html")
-    for number in ("0.6", "−0.36", "0.216", "1.4", "−1.96", "2.744", "1.2", "−1.44", "1.728"):
-        assert f" {number} " in f" {text} ".replace("|", " "), number
-    assert "A correction to the article" in text
+def test_worked_example_shows_lrsims_iterates_the_eta_1_orbit_and_the_erratum(site):
+    """The page's numbers are lrsim's iterates from x₀ = −1: η = 0.8 and 1.2 as they are, and
+    the seed's printed "η = 1.2" numbers, which are those of the η whose factor is −1.2."""
+    text = f" {page_text(site / 'parabola' / '01-worked-example.html')} ".replace("|", " ")
+    seeds_eta = (1 - -1.2) / 2  # 1 − 2η = −1.2
+    for eta in (0.8, 1.2, seeds_eta):
+        for x in iterate(eta, x0=-1.0, steps=3)[1:]:
+            assert f" {format_number(float(x), '.4g')} " in text, (eta, x)
     # The math around the glued numbers is MathML: η, x_1 read as "η", "x 1" in the text.
-    assert re.search(r"belongs to η = 1\.1 , not 1\.2", text)
-    assert re.search(r"x 1 = 1 , x 2 = −1 , x 3 = 1 , and so on forever", text)
-    assert "period-two orbit" in text
+    assert re.search(rf"belongs to η = {seeds_eta:.1f} , not 1\.2", text)
+    orbit = [format_number(float(x), "g") for x in iterate(1.0, x0=-1.0, steps=3)[1:]]
+    assert "x 1 = {} , x 2 = {} , x 3 = {} , and so on forever".format(*orbit) in text
 
 
 def test_glued_negative_numbers_use_a_minus_sign_not_a_hyphen(site, pages):

@@ -364,7 +364,6 @@ def adam_on_parabola(
     float_dtype = as_float_dtype(dtype)
     optimizer = Adam(rates, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, dtype=float_dtype)
     stored = np.asarray(optimizer.learning_rate, dtype=np.float64)
-    typed_rate = stored.astype(float_dtype)
     cast = float_dtype.type
     x = np.broadcast_to(starts, rates.shape).astype(float_dtype)
     state = optimizer.init_state(x)
@@ -376,9 +375,9 @@ def adam_on_parabola(
         for k in range(count):
             # In place: the pure update() would copy x and the state every step.
             np.multiply(cast(scale), x, out=gradient)
-            optimizer.update_in_place(x, gradient, state, typed_rate, k, scratch=scratch)
+            optimizer.update_in_place(x, gradient, state, scratch=scratch)
             path[:, k + 1] = x
-            sharpness[:, k] = scale * optimizer.effective_learning_rate(state, k)
+            sharpness[:, k] = scale * optimizer.effective_learning_rate(state)
     return AdamRun(stored, path, sharpness)
 
 

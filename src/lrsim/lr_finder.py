@@ -29,16 +29,16 @@ smoothed losses with the first ``steps // 10`` and the last 5 recorded steps dro
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_count, as_features, as_float_array, as_one_hot, as_real
+from lrsim._validation import as_count, as_features, as_float_array, as_real
 from lrsim.network import Sequential
-from lrsim.optimizers import Optimizer
+from lrsim.optimizers import Optimizer, copy_state
+from lrsim.training import shuffled_batches
 
 __all__ = ["RangeTest", "lr_range_test"]
 
@@ -268,8 +268,9 @@ def lr_range_test(
     model : Sequential
         One model, or an ensemble whose K members run K tests at once.
     optimizer : Optimizer
-        An optimizer of the model's dtype; for an ensemble, one with K learning rates. Its
-        state and learning rate are as before when the test returns.
+        An optimizer of the model's dtype; for an ensemble, one with K learning rates. The
+        test starts from its state (built for the model's weights if it was not) and steps a
+        copy of it: the optimizer is as before when the test returns.
     x, y : array_like
         Training features (samples, input_dim) and one-hot labels (samples, classes).
     start_learning_rate, end_learning_rate : float
@@ -311,40 +312,34 @@ def lr_range_test(
         )
     steps = as_count(steps, "steps", minimum=10)
     batch_size = as_count(batch_size, "batch_size")
-    features = as_features(x, "x", model.input_dim)
-    targets = as_one_hot(y, "y", len(features), model.layers[-1].units)
-    members = model.ensemble_size or 1
-    tracker = _Smoother(members, smoothing, divergence_factor)
-    rates = start * (end / start) ** (np.arange(steps) / steps)
-    rng = np.random.default_rng(seed)
-    samples = len(features)
-    batches_per_epoch = samples // batch_size
-    if batches_per_epoch == 0:
+    samples = len(as_features(x, "x", model.input_dim))
+    if batch_size > samples:
         raise ValueError(
             f"batch_size must be at most the number of samples ({samples}), got {batch_size}"
         )
+    batches = shuffled_batches(
+        model, x, y, batch_size=batch_size, seed=np.random.default_rng(seed), drop_remainder=True
+    )
+    members = model.params.shape[0]
+    tracker = _Smoother(members, smoothing, divergence_factor)
+    rates = start * (end / start) ** (np.arange(steps) / steps)
 
-    initial = model.get_weights()
-    optimizer_state = copy.deepcopy(vars(optimizer))
-    weights = model.get_weights()
+    # The test steps copies of the optimizer's state with rates of its own, so the optimizer is
+    # left as it was; the weights it trains in place are put back.
+    optimizer.build([model.params])
+    state = copy_state(optimizer.states[0])
+    scratch = (np.empty_like(model.params), np.empty_like(model.params))
+    initial = model.params.copy()
     raw = np.full((steps, members), np.nan)
-    order = rng.permutation(samples)
     with np.errstate(all="ignore"):
-        for step in range(steps):
-            batch = step % batches_per_epoch
-            if batch == 0 and step > 0:
-                order = rng.permutation(samples)
-            chosen = order[batch * batch_size : (batch + 1) * batch_size]
-            loss, grads = model.loss_and_gradients(features[chosen], targets[chosen])
+        for step, (x_batch, y_batch) in zip(range(steps), batches, strict=False):
+            loss, _ = model.batch_gradients(x_batch, y_batch)
             raw[step] = loss
-            tracker.update(step, np.atleast_1d(np.asarray(loss, dtype=np.float64)))
+            tracker.update(step, loss.astype(np.float64))
             if tracker.stopped.all():
                 break
             # A stopped member gets rate 0: its weights stay as they were when it stopped.
-            rate = np.where(tracker.stopped, 0.0, rates[step])
-            optimizer.learning_rate = rate if model.ensemble_size else float(rate[0])
-            optimizer.apply(grads, weights)
-            model.set_weights(weights)
-    model.set_weights(initial)
-    vars(optimizer).update(optimizer_state)
+            rate = np.where(tracker.stopped, 0.0, rates[step])[:, None]
+            optimizer.update_in_place(model.params, model.grads, state, rate, scratch=scratch)
+    model.params[...] = initial
     return tracker.result(rates, raw)

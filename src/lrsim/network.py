@@ -455,12 +455,23 @@ class Sequential:
         for array, target in zip(arrays, targets, strict=True):
             target[...] = array if self.ensemble_size is not None else array[None]
 
-    def _as_inputs(self, x: ArrayLike, name: str = "x") -> FloatArray:
-        """Return ``x`` checked, transposed to (in + 1, samples) with the last row all ones.
+    def input_rows(self, x: ArrayLike, name: str = "x") -> FloatArray:
+        """Return ``x`` checked and laid out as the model reads it: (input_dim + 1, samples),
+        one row per feature and a last row of ones (the bias's input).
 
-        The result is row-major, like the shuffled copies ``fit`` takes its batches from:
-        BLAS may sum a product of a row-major and of a column-major matrix in different
-        orders, and a batch must give the same bits however it reached the model.
+        :meth:`batch_gradients` and :meth:`batch_losses` take batches in this layout, with a
+        leading axis of length 1 (shared by all members) or K. The result is row-major, like
+        the shuffled copies :func:`lrsim.training.fit` takes its batches from: BLAS may sum a
+        product of a row-major and of a column-major matrix in different orders, and a batch
+        must give the same bits however it reached the model.
+
+        Examples
+        --------
+        >>> model = Sequential([Dense(2, "softmax")], input_dim=2, seed=0)
+        >>> model.input_rows([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+        array([[1., 3., 5.],
+               [2., 4., 6.],
+               [1., 1., 1.]])
         """
         inputs = as_features(x, name, self.input_dim)
         rows = np.ones((self.input_dim + 1, len(inputs)), dtype=self._dtype)
@@ -510,6 +521,26 @@ class Sequential:
         outputs.append(np.matmul(self._layer_weights[-1].swapaxes(-1, -2), outputs[-1]))
         return outputs
 
+    def batch_losses(self, x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Return the per-sample losses (K, B) and the probabilities (K, classes, B) of a batch.
+
+        ``x`` is laid out as :meth:`input_rows` gives it and ``y`` as one-hot rows
+        (classes, B), each with a leading axis of length 1 or K; the weights are not changed.
+        Call inside ``np.errstate`` when weights may be non-finite.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> model = Sequential([Dense(2, "softmax")], input_dim=1, seed=0)
+        >>> model.set_weights([np.zeros((1, 2)), np.zeros(2)])
+        >>> losses, probabilities = model.batch_losses(model.input_rows([[1.0]])[None],
+        ...                                            np.array([[[1.0], [0.0]]]))
+        >>> losses, probabilities[0, :, 0]
+        (array([[0.69314718]]), array([0.5, 0.5]))
+        """
+        losses, probabilities, _ = self._losses(self._forward(x)[-1], y)
+        return losses, probabilities
+
     def _losses(
         self, logits: FloatArray, y: FloatArray
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -534,12 +565,24 @@ class Sequential:
         delta *= (clipped == true_class)[:, None, :]
         return -np.log(clipped), probabilities, delta
 
-    def _loss_and_gradients(self, x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Forward, loss and backprop of one batch; the gradients land in ``self._grads``.
+    def batch_gradients(self, x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Forward, loss and backprop of one batch; the gradient lands in :attr:`grads`.
 
-        ``x`` is (K or 1, in + 1, B) and ``y`` the one-hot labels (K or 1, classes, B).
-        Returns the batch-mean loss per member and the probabilities (K, classes, B). Call
+        ``x`` and ``y`` are laid out as for :meth:`batch_losses`. Returns the batch-mean loss
+        per member (K,) and the probabilities (K, classes, B). This is the training loop's
+        step (:func:`lrsim.training.fit`, :func:`lrsim.lr_finder.lr_range_test`,
+        :mod:`lrsim.sharpness`); :meth:`loss_and_gradients` takes Keras's layout instead. Call
         inside ``np.errstate`` when weights may be non-finite.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> model = Sequential([Dense(2, "softmax")], input_dim=1, seed=0)
+        >>> model.set_weights([np.zeros((1, 2)), np.zeros(2)])
+        >>> loss, _ = model.batch_gradients(model.input_rows([[1.0]])[None],
+        ...                                 np.array([[[1.0], [0.0]]]))
+        >>> loss, model.grads  # kernel row, then bias row: p - y = (-0.5, 0.5) for both
+        (array([0.69314718]), array([[-0.5,  0.5, -0.5,  0.5]]))
         """
         outputs = self._forward(x)
         batch_size = self._dtype.type(x.shape[-1])
@@ -572,7 +615,7 @@ class Sequential:
         >>> model.predict(np.zeros((3, 1))).shape
         (3, 2)
         """
-        inputs = self._as_inputs(x)
+        inputs = self.input_rows(x)
         with np.errstate(all="ignore"):
             return self._squeeze(
                 _softmax(self._forward(inputs[None])[-1], axis=-2).swapaxes(-1, -2)
@@ -593,11 +636,12 @@ class Sequential:
         >>> model.evaluate(np.zeros((2, 1)), np.eye(2))
         {'loss': 0.6931471805599453, 'accuracy': 0.5}
         """
-        inputs = self._as_inputs(x)
+        inputs = self.input_rows(x)
         targets = as_one_hot(y, "y", inputs.shape[1], self.layers[-1].units)
         with np.errstate(all="ignore"):
-            logits = self._forward(inputs[None])[-1]
-            losses, probabilities, _ = self._losses(logits, targets.T[None].astype(self._dtype))
+            losses, probabilities = self.batch_losses(
+                inputs[None], targets.T[None].astype(self._dtype)
+            )
         accuracy = categorical_accuracy(targets, probabilities.swapaxes(-1, -2))
         return {
             "loss": scalar_or_array(self._squeeze(losses.mean(axis=-1)), np.float64),
@@ -619,10 +663,10 @@ class Sequential:
         >>> loss, grads[1]  # d/d(bias) = p - y = (0.5 - 1, 0.5 - 0)
         (0.6931471805599453, array([-0.5,  0.5]))
         """
-        inputs = self._as_inputs(x)
+        inputs = self.input_rows(x)
         targets = as_one_hot(y, "y", inputs.shape[1], self.layers[-1].units).astype(self._dtype)
         with np.errstate(all="ignore"):
-            loss, _ = self._loss_and_gradients(inputs[None], targets.T[None])
+            loss, _ = self.batch_gradients(inputs[None], targets.T[None])
         return scalar_or_array(self._squeeze(loss), np.float64), self._keras_layout(
             self._layer_grads
         )

@@ -2,16 +2,18 @@
 
 Each optimizer has a small functional core and a Keras-shaped shell:
 
-* ``init_state(variable)`` and ``update(variable, gradient, state, learning_rate, iteration)``
-  are pure functions of their arguments (optax style): ``update`` returns the variable after
-  one step and the new state, and changes nothing.
-* ``apply(grads, variables)`` is Keras's ``optimizer.apply(grads, trainable_variables)``: it
-  updates the arrays in place, keeps one state per variable, and increments ``iterations``
-  once after all variables, so every variable of one step sees the same ``t = iterations + 1``.
+* ``init_state(variable)`` and ``update(variable, gradient, state)`` are pure functions of
+  their arguments (optax style): the state is a NamedTuple that holds the step count with the
+  moments, and ``update`` returns the variable after one step and the new state, changing
+  nothing. ``update_in_place`` is the same step written into its arguments, for loops.
+* ``build(variables)`` and ``apply(grads, variables)`` are Keras's: the optimizer keeps one
+  state per variable (``states``), and ``apply`` updates the arrays in place and increments
+  ``iterations`` once after all variables, so every variable of one step sees the same
+  ``t = iterations + 1``.
 
-Both run the same kernel, which writes into its arrays in place: for an ensemble the arrays are
-large enough that every NumPy temporary would cost fresh memory pages, and in-place operations
-round exactly as the expressions they replace.
+Every path runs the same kernel, which writes into its arrays in place: for an ensemble the
+arrays are large enough that every NumPy temporary would cost fresh memory pages, and in-place
+operations round exactly as the expressions they replace.
 
 The operations are Keras's, in Keras's order (``keras/src/optimizers/{sgd,rmsprop,adam}.py``):
 hyperparameters are cast to the variable's dtype, ``1 - beta`` is formed in Python and then
@@ -28,22 +30,62 @@ variable then carries a leading axis of length K, and member k uses ``learning_r
 from __future__ import annotations
 
 import abc
-import copy
-from collections.abc import Sequence
-from typing import Any, Generic, NamedTuple, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from lrsim._validation import as_flag, as_float_array, as_float_dtype, as_real
+from lrsim._validation import as_count, as_flag, as_float_array, as_float_dtype, as_real
 
-__all__ = ["SGD", "Adam", "AdamState", "Optimizer", "RMSprop", "RMSpropState", "SGDState"]
+__all__ = [
+    "SGD",
+    "Adam",
+    "AdamState",
+    "Optimizer",
+    "RMSprop",
+    "RMSpropState",
+    "SGDState",
+    "copy_state",
+]
 
 FloatArray = NDArray[np.floating[Any]]
 Rate = FloatArray | float
 """A learning rate as ``update`` takes it: a number or an array broadcasting to the variable."""
 Scratch = tuple[FloatArray, FloatArray]
-StateT = TypeVar("StateT")
+Count = NDArray[np.int64]
+"""A step count: a 0-d integer array, so that an in-place step can advance it."""
+
+
+class _State(Protocol):
+    """What every optimizer state is: a NamedTuple of arrays (or None) with a step count."""
+
+    @property
+    def iterations(self) -> Count: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+StateT = TypeVar("StateT", bound=_State)
+
+
+def _zero_count() -> Count:
+    return np.zeros((), dtype=np.int64)
+
+
+def copy_state(state: StateT) -> StateT:
+    """Return a copy of an optimizer state, its arrays and step count copied.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> state = Adam().init_state(np.zeros(1))
+    >>> copied = copy_state(state)
+    >>> copied.m is state.m, bool(np.array_equal(copied.m, state.m)), copied.iterations
+    (False, True, array(0))
+    """
+    parts: Any = [None if part is None else np.array(part) for part in state]
+    copied: StateT = type(state)(*parts)
+    return copied
 
 
 def _learning_rate_array(value: ArrayLike, dtype: np.dtype[Any], *, allow_zero: bool) -> FloatArray:
@@ -86,8 +128,7 @@ class Optimizer(abc.ABC, Generic[StateT]):
     def __init__(self, learning_rate: ArrayLike, *, dtype: DTypeLike = "float64") -> None:
         self._dtype = as_float_dtype(dtype)
         self._learning_rate = _learning_rate_array(learning_rate, self._dtype, allow_zero=False)
-        self.iterations = 0
-        """Number of ``apply`` calls so far; the update of call n uses t = n + 1."""
+        self._iterations = 0
         self._states: list[StateT] | None = None
         self._shapes: list[tuple[int, ...]] = []
         self._scratch: list[Scratch] = []
@@ -134,9 +175,42 @@ class Optimizer(abc.ABC, Generic[StateT]):
             new = np.full(self._learning_rate.shape, new, dtype=self._dtype)
         self._learning_rate = new
 
+    @property
+    def iterations(self) -> int:
+        """Keras's step counter: steps taken so far, so the next step uses t = iterations + 1.
+
+        Once built, it is the count of the states (:attr:`states`), which every step advances;
+        setting it sets theirs, as assigning Keras's ``iterations`` variable does.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> optimizer = SGD(0.1)
+        >>> w = np.zeros(2)
+        >>> optimizer.apply([np.ones(2)], [w])
+        >>> optimizer.iterations, optimizer.states[0].iterations
+        (1, array(1))
+        """
+        return int(self._states[0].iterations) if self._states else self._iterations
+
+    @iterations.setter
+    def iterations(self, value: int) -> None:
+        self._iterations = as_count(value, "iterations", minimum=0)
+        for state in self._states or []:
+            state.iterations[...] = self._iterations
+
+    @property
+    def states(self) -> list[StateT]:
+        """The state of every variable, in the order :meth:`build` got them (empty before).
+
+        The live states :meth:`apply` advances, not copies: :meth:`update_in_place` on one of
+        them with its variable is a step of that variable alone.
+        """
+        return list(self._states or [])
+
     @abc.abstractmethod
     def init_state(self, variable: FloatArray) -> StateT:
-        """Return the zero state for ``variable`` (Keras's ``build``)."""
+        """Return the zero state for ``variable``, its step count 0 (Keras's ``build``)."""
 
     @abc.abstractmethod
     def _update_in_place(
@@ -145,13 +219,13 @@ class Optimizer(abc.ABC, Generic[StateT]):
         gradient: FloatArray,
         state: StateT,
         learning_rate: Rate,
-        iteration: int,
         *,
         scratch: Scratch,
     ) -> None:
-        """Apply step t = ``iteration`` + 1 to ``variable`` and ``state`` in place.
+        """Apply step t = ``state.iterations`` + 1 to ``variable`` and the moments, in place.
 
-        ``scratch`` holds two arrays shaped like ``variable`` for intermediate results.
+        ``scratch`` holds two arrays shaped like ``variable`` for intermediate results. The
+        caller advances the count.
         """
 
     def update_in_place(
@@ -159,17 +233,20 @@ class Optimizer(abc.ABC, Generic[StateT]):
         variable: FloatArray,
         gradient: FloatArray,
         state: StateT,
-        learning_rate: Rate,
-        iteration: int,
+        learning_rate: ArrayLike | None = None,
         *,
         scratch: Scratch | None = None,
     ) -> None:
-        """Apply step t = ``iteration`` + 1 to ``variable`` and ``state``, in place.
+        """Apply step t = ``state.iterations`` + 1 to ``variable`` and ``state``, in place.
 
-        ``variable`` and ``gradient`` are arrays of the optimizer's dtype and one shape;
-        ``scratch``, two more such arrays, saves allocating them on every call of a loop.
-        A loop over many steps calls this (:func:`lrsim.adam_dynamics.adam_on_parabola`
-        does); :meth:`update` is the same step without changing its arguments.
+        ``variable`` and ``gradient`` are arrays of the optimizer's dtype and one shape.
+        ``learning_rate`` defaults to the optimizer's (one per member along the first axis
+        for an ensemble); a given one is stored in the optimizer's dtype first, as Keras
+        stores it, and must broadcast against the variable. ``scratch``, two more arrays like
+        the variable, saves allocating them on every call of a loop. A loop over many steps
+        calls this (:func:`lrsim.training.fit`, :func:`lrsim.adam_dynamics.adam_on_parabola`,
+        :func:`lrsim.lr_finder.lr_range_test` do); :meth:`update` is the same step without
+        changing its arguments.
 
         Examples
         --------
@@ -177,9 +254,9 @@ class Optimizer(abc.ABC, Generic[StateT]):
         >>> optimizer = SGD(0.1)
         >>> w = np.array([1.0])
         >>> state = optimizer.init_state(w)
-        >>> optimizer.update_in_place(w, 2 * w, state, 0.1, iteration=0)
-        >>> w
-        array([0.8])
+        >>> optimizer.update_in_place(w, 2 * w, state)
+        >>> w, state.iterations
+        (array([0.8]), array(1))
         """
         for name, array in (("variable", variable), ("gradient", gradient)):
             given: Any = array  # checked at run time, whatever the annotation says
@@ -195,38 +272,95 @@ class Optimizer(abc.ABC, Generic[StateT]):
         if scratch is None:
             scratch = (np.empty_like(variable), np.empty_like(variable))
         with np.errstate(all="ignore"):  # a divergent run overflows: that is data, not a warning
-            self._update_in_place(
-                variable, gradient, state, learning_rate, iteration, scratch=scratch
-            )
+            if learning_rate is None:
+                rate: Rate = _per_member(self._learning_rate, variable.ndim)
+            else:
+                rate = np.asarray(learning_rate, dtype=self._dtype)
+            self._update_in_place(variable, gradient, state, rate, scratch=scratch)
+        state.iterations[...] += 1
 
     def update(
         self,
         variable: ArrayLike,
         gradient: ArrayLike,
         state: StateT,
-        learning_rate: Rate,
-        iteration: int,
+        learning_rate: ArrayLike | None = None,
     ) -> tuple[FloatArray, StateT]:
-        """Return the variable after step t = ``iteration`` + 1 and the new state (pure).
+        """Return the variable after step t = ``state.iterations`` + 1 and the new state (pure).
 
-        The arithmetic is the optimizer's dtype's; ``learning_rate`` is a number or an array
-        broadcasting against the variable. It is :meth:`update_in_place` on copies.
+        :meth:`update_in_place` on copies of ``variable`` and ``state``; the arguments are
+        the same.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> optimizer = Adam(0.1)
+        >>> w = np.zeros(2)
+        >>> state = optimizer.init_state(w)
+        >>> new_w, new_state = optimizer.update(w, [3.0, -0.5], state)
+        >>> new_w, w  # about -lr * sign(g); w is unchanged
+        (array([-0.09999989,  0.09999937]), array([0., 0.]))
+        >>> new_state.iterations, state.iterations
+        (array(1), array(0))
+        """
+        new_variable = np.array(variable, dtype=self._dtype)
+        new_state = copy_state(state)
+        gradient_array = np.asarray(gradient, dtype=self._dtype)
+        self.update_in_place(new_variable, gradient_array, new_state, learning_rate)
+        return new_variable, new_state
+
+    def build(self, variables: Sequence[FloatArray]) -> None:
+        """Create a zero state for each variable, as Keras's ``optimizer.build``.
+
+        Once the optimizer has stepped, it keeps its states: building again for variables of
+        the same shapes changes nothing (a second :func:`lrsim.training.fit` continues where
+        the first stopped), and other shapes are refused.
+
+        Parameters
+        ----------
+        variables : sequence of numpy.ndarray
+            Writable arrays of the optimizer's dtype; for an ensemble each has a leading K axis.
 
         Examples
         --------
         >>> import numpy as np
         >>> optimizer = Adam()
-        >>> w = np.zeros(2)
-        >>> state = optimizer.init_state(w)
-        >>> new_w, state = optimizer.update(w, [3.0, -0.5], state, 0.1, iteration=0)
-        >>> new_w, w  # about -lr * sign(g); w is unchanged
-        (array([-0.09999989,  0.09999937]), array([0., 0.]))
+        >>> optimizer.build([np.zeros((2, 3)), np.zeros(3)])
+        >>> [state.m.shape for state in optimizer.states]
+        [(2, 3), (3,)]
         """
-        new_variable = np.array(variable, dtype=self._dtype)
-        new_state = copy.deepcopy(state)
-        gradient_array = np.asarray(gradient, dtype=self._dtype)
-        self.update_in_place(new_variable, gradient_array, new_state, learning_rate, iteration)
-        return new_variable, new_state
+        shapes = [np.shape(variable) for variable in variables]
+        if not shapes:
+            raise ValueError("variables must be a non-empty sequence of arrays")
+        if self._states is not None and self.iterations:
+            if shapes != self._shapes:
+                raise ValueError(
+                    f"variables must keep the shapes {self._shapes} this optimizer was built "
+                    "for (the optimizer was already used with other variables; create a new "
+                    f"one), got {shapes}"
+                )
+            return
+        members = self.ensemble_size
+        for index, variable in enumerate(variables):
+            given: Any = variable  # checked at run time, whatever the annotation says
+            if not isinstance(given, np.ndarray) or variable.dtype != self._dtype:
+                raise TypeError(
+                    f"variables[{index}] must be a numpy array of dtype {self.dtype}, got "
+                    f"{type(variable).__name__} of dtype {getattr(variable, 'dtype', None)}"
+                )
+            if not variable.flags.writeable:
+                raise ValueError(f"variables[{index}] must be writable (updated in place)")
+            if members is not None and (variable.ndim == 0 or variable.shape[0] != members):
+                raise ValueError(
+                    f"variables[{index}] must have a leading axis of length {members} (one slice "
+                    f"per ensemble member), got shape {variable.shape}"
+                )
+        self._shapes = shapes
+        self._states = [self.init_state(variable) for variable in variables]
+        self.iterations = self._iterations  # a counter set before the build starts the states
+        self._scratch = [
+            (np.empty_like(variable), np.empty_like(variable)) for variable in variables
+        ]
 
     def apply(self, grads: Sequence[ArrayLike], variables: Sequence[FloatArray]) -> None:
         """Update ``variables`` in place from ``grads``, as Keras's ``optimizer.apply``.
@@ -236,8 +370,8 @@ class Optimizer(abc.ABC, Generic[StateT]):
         grads : sequence of array_like
             One gradient per variable, same shapes; cast to the variable's dtype as Keras does.
         variables : sequence of numpy.ndarray
-            Writable arrays of the optimizer's dtype. The first call fixes their number and
-            shapes (Keras builds its slots then); for an ensemble each has a leading K axis.
+            Writable arrays of the optimizer's dtype. The first call builds the states
+            (:meth:`build`), which fixes their number and shapes.
 
         Examples
         --------
@@ -255,14 +389,8 @@ class Optimizer(abc.ABC, Generic[StateT]):
                 f"grads and variables must have the same length, got {len(grads)} gradients "
                 f"for {len(variables)} variables"
             )
-        if self._states is None:
-            self._build(variables)
+        self.build(variables)
         assert self._states is not None
-        if [variable.shape for variable in variables] != self._shapes:
-            raise ValueError(
-                f"variables must keep the shapes {self._shapes} this optimizer was built for, "
-                f"got {[np.shape(variable) for variable in variables]}"
-            )
         arrays = []
         for index, (gradient, variable) in enumerate(zip(grads, variables, strict=True)):
             if np.asarray(gradient).dtype.kind not in "iuf":
@@ -275,41 +403,10 @@ class Optimizer(abc.ABC, Generic[StateT]):
                     f"grads[{index}] must have the shape {variable.shape} of variables[{index}], "
                     f"got {arrays[-1].shape}"
                 )
-        with np.errstate(all="ignore"):  # a divergent run overflows: that is data, not a warning
-            self._step(arrays, variables)
-
-    def _step(self, grads: Sequence[FloatArray], variables: Sequence[FloatArray]) -> None:
-        """``apply`` without the argument checks or ``np.errstate``, for a loop that has both."""
-        assert self._states is not None
         for variable, gradient, state, scratch in zip(
-            variables, grads, self._states, self._scratch, strict=True
+            variables, arrays, self._states, self._scratch, strict=True
         ):
-            learning_rate = _per_member(self._learning_rate, variable.ndim)
-            self._update_in_place(
-                variable, gradient, state, learning_rate, self.iterations, scratch=scratch
-            )
-        self.iterations += 1
-
-    def _build(self, variables: Sequence[Any]) -> None:
-        members = self.ensemble_size
-        for index, variable in enumerate(variables):
-            if not isinstance(variable, np.ndarray) or variable.dtype != self._dtype:
-                raise TypeError(
-                    f"variables[{index}] must be a numpy array of dtype {self.dtype}, got "
-                    f"{type(variable).__name__} of dtype {getattr(variable, 'dtype', None)}"
-                )
-            if not variable.flags.writeable:
-                raise ValueError(f"variables[{index}] must be writable (updated in place)")
-            if members is not None and (variable.ndim == 0 or variable.shape[0] != members):
-                raise ValueError(
-                    f"variables[{index}] must have a leading axis of length {members} (one slice "
-                    f"per ensemble member), got shape {variable.shape}"
-                )
-        self._shapes = [variable.shape for variable in variables]
-        self._states = [self.init_state(variable) for variable in variables]
-        self._scratch = [
-            (np.empty_like(variable), np.empty_like(variable)) for variable in variables
-        ]
+            self.update_in_place(variable, gradient, state, scratch=scratch)
 
 
 class SGDState(NamedTuple):
@@ -317,6 +414,8 @@ class SGDState(NamedTuple):
 
     momentum: FloatArray | None
     """The velocity, or ``None`` when ``momentum == 0`` (Keras creates no slot then)."""
+    iterations: Count
+    """Steps taken so far (0-d): the next step is t = iterations + 1."""
 
 
 class SGD(Optimizer[SGDState]):
@@ -369,9 +468,9 @@ class SGD(Optimizer[SGDState]):
         --------
         >>> import numpy as np
         >>> SGD(momentum=0.9).init_state(np.ones(2))
-        SGDState(momentum=array([0., 0.]))
+        SGDState(momentum=array([0., 0.]), iterations=array(0))
         """
-        return SGDState(np.zeros_like(variable) if self.momentum != 0 else None)
+        return SGDState(np.zeros_like(variable) if self.momentum != 0 else None, _zero_count())
 
     def _update_in_place(
         self,
@@ -379,7 +478,6 @@ class SGD(Optimizer[SGDState]):
         gradient: FloatArray,
         state: SGDState,
         learning_rate: Rate,
-        iteration: int,
         *,
         scratch: Scratch,
     ) -> None:
@@ -409,6 +507,8 @@ class RMSpropState(NamedTuple):
     """Accumulated steps, or ``None`` when ``momentum == 0``."""
     average_gradient: FloatArray | None
     """Moving average of the gradient, or ``None`` unless ``centered``."""
+    iterations: Count
+    """Steps taken so far (0-d): the next step is t = iterations + 1."""
 
 
 class RMSprop(Optimizer[RMSpropState]):
@@ -466,13 +566,15 @@ class RMSprop(Optimizer[RMSpropState]):
         Examples
         --------
         >>> import numpy as np
-        >>> RMSprop().init_state(np.ones(2))
-        RMSpropState(velocity=array([0., 0.]), momentum=None, average_gradient=None)
+        >>> state = RMSprop().init_state(np.ones(2))
+        >>> state.velocity, state.momentum, state.average_gradient, state.iterations
+        (array([0., 0.]), None, None, array(0))
         """
         return RMSpropState(
             velocity=np.zeros_like(variable),
             momentum=np.zeros_like(variable) if self.momentum > 0 else None,
             average_gradient=np.zeros_like(variable) if self.centered else None,
+            iterations=_zero_count(),
         )
 
     def _update_in_place(
@@ -481,14 +583,13 @@ class RMSprop(Optimizer[RMSpropState]):
         gradient: FloatArray,
         state: RMSpropState,
         learning_rate: Rate,
-        iteration: int,
         *,
         scratch: Scratch,
     ) -> None:
         cast = variable.dtype.type
         rho, one_minus_rho, epsilon = cast(self.rho), cast(1 - self.rho), cast(self.epsilon)
         step, denominator = scratch
-        velocity, accumulated, average = state
+        velocity, accumulated, average, _ = state
         np.square(gradient, out=step)
         step *= one_minus_rho
         velocity *= rho
@@ -521,6 +622,8 @@ class AdamState(NamedTuple):
     """Second moment (moving average of the squared gradient), not bias-corrected."""
     v_hat: FloatArray | None
     """Running maximum of ``v`` with ``amsgrad``, else ``None``."""
+    iterations: Count
+    """Steps taken so far (0-d): the next step is t = iterations + 1."""
 
 
 class Adam(Optimizer[AdamState]):
@@ -593,15 +696,15 @@ class Adam(Optimizer[AdamState]):
         --------
         >>> import numpy as np
         >>> Adam().init_state(np.ones(1))
-        AdamState(m=array([0.]), v=array([0.]), v_hat=None)
+        AdamState(m=array([0.]), v=array([0.]), v_hat=None, iterations=array(0))
         """
         v_hat = np.zeros_like(variable) if self.amsgrad else None
-        return AdamState(np.zeros_like(variable), np.zeros_like(variable), v_hat)
+        return AdamState(np.zeros_like(variable), np.zeros_like(variable), v_hat, _zero_count())
 
     def effective_learning_rate(
-        self, state: AdamState, iteration: int, learning_rate: Rate | None = None
+        self, state: AdamState, learning_rate: ArrayLike | None = None
     ) -> FloatArray:
-        """Return Adam's per-coordinate rate ``alpha_t / (sqrt(v) + epsilon)`` at t = iteration + 1.
+        """Return Adam's per-coordinate rate ``alpha_t / (sqrt(v) + epsilon)``, t = ``state.iterations``.
 
         Given the state after step t, the step was ``-effective_learning_rate * m``: Adam is
         heavy-ball momentum on the average m with this diagonal preconditioner. On
@@ -616,8 +719,8 @@ class Adam(Optimizer[AdamState]):
         >>> x = np.array([-1.0])
         >>> state = adam.init_state(x)
         >>> for t in range(3):
-        ...     new_x, state = adam.update(x, 2 * x, state, 0.1, t)
-        ...     rate = adam.effective_learning_rate(state, t)
+        ...     new_x, state = adam.update(x, 2 * x, state)
+        ...     rate = adam.effective_learning_rate(state)
         ...     print(bool(np.isclose(new_x - x, -rate * state.m, rtol=1e-12)), round(2 * rate[0], 4))
         ...     x = new_x
         True 1.0
@@ -626,7 +729,7 @@ class Adam(Optimizer[AdamState]):
         """
         cast = self._dtype.type
         rate = self._learning_rate if learning_rate is None else learning_rate
-        t = cast(iteration + 1)
+        t = cast(state.iterations)
         alpha = rate * np.sqrt(1 - cast(self.beta_2) ** t) / (1 - cast(self.beta_1) ** t)
         v = state.v if state.v_hat is None else state.v_hat
         result: FloatArray = alpha / (np.sqrt(v) + cast(self.epsilon))
@@ -638,15 +741,14 @@ class Adam(Optimizer[AdamState]):
         gradient: FloatArray,
         state: AdamState,
         learning_rate: Rate,
-        iteration: int,
         *,
         scratch: Scratch,
     ) -> None:
         cast = variable.dtype.type
-        t = cast(iteration + 1)
+        t = cast(state.iterations + 1)
         alpha = learning_rate * np.sqrt(1 - cast(self.beta_2) ** t) / (1 - cast(self.beta_1) ** t)
         step, denominator = scratch
-        m, v, v_hat = state
+        m, v, v_hat, _ = state
         np.subtract(gradient, m, out=step)
         step *= cast(1 - self.beta_1)
         m += step  # m + (g - m) * (1 - beta_1)

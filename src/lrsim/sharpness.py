@@ -29,19 +29,18 @@ stability (Cohen et al., 2021).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import as_count, as_float_array, scalar_or_array
+from lrsim._validation import as_count, as_float_array, as_one_hot, scalar_or_array
 from lrsim.network import Sequential
 
 __all__ = [
     "DEFAULT_STEP",
-    "GradientModel",
     "SharpnessHistory",
     "dense_hessian",
     "full_batch_descent",
@@ -56,14 +55,6 @@ Gradient = Callable[[FloatArray], FloatArray]
 
 DEFAULT_STEP = 1e-7
 """Finite-difference step h, relative to max(1, ‖w‖/√n)."""
-
-
-class GradientModel(Protocol):
-    """What a model needs for :func:`model_gradient`: Keras-style weights and a gradient."""
-
-    def get_weights(self) -> list[NDArray[Any]]: ...
-    def set_weights(self, weights: Sequence[ArrayLike]) -> None: ...
-    def loss_and_gradients(self, x: ArrayLike, y: ArrayLike) -> tuple[Any, list[NDArray[Any]]]: ...
 
 
 def _as_point(w: ArrayLike, name: str = "w") -> FloatArray:
@@ -255,34 +246,19 @@ def sharpness(
     )
 
 
-def _flatten(arrays: Sequence[NDArray[Any]], members: int | None) -> FloatArray:
-    if members is None:
-        return np.concatenate([np.asarray(array, dtype=np.float64).ravel() for array in arrays])
-    return np.concatenate(
-        [np.asarray(array, dtype=np.float64).reshape(members, -1) for array in arrays], axis=1
-    )
+def _full_batch(
+    model: Sequential, x: ArrayLike, y: ArrayLike
+) -> tuple[NDArray[np.floating[Any]], NDArray[np.floating[Any]]]:
+    """(x, y) checked and laid out for :meth:`~lrsim.network.Sequential.batch_gradients`."""
+    rows = model.input_rows(x)
+    targets = as_one_hot(y, "y", rows.shape[1], model.layers[-1].units)
+    return rows[None], targets.T[None].astype(model.params.dtype)
 
 
-def _unflatten(flat: FloatArray, like: Sequence[NDArray[Any]]) -> list[FloatArray]:
-    pieces = []
-    offset = 0
-    lead = flat.shape[:-1]
-    for array in like:
-        size = array[0].size if lead else array.size
-        pieces.append(flat[..., offset : offset + size].reshape(array.shape))
-        offset += size
-    return pieces
-
-
-def _members(model: GradientModel) -> int | None:
-    size = getattr(model, "ensemble_size", None)
-    return None if size is None else int(size)
-
-
-def _float64_twin(model: GradientModel) -> GradientModel:
-    """A float64 :class:`Sequential` with the layers and backend of a float32 one; other models
-    as they are."""
-    if not isinstance(model, Sequential) or model.dtype == "float64":
+def _float64_twin(model: Sequential) -> Sequential:
+    """The model itself if it is float64, else a float64 copy of it (same layers, backend and
+    weights)."""
+    if model.dtype == "float64":
         return model
     members = model.ensemble_size
     twin = Sequential(
@@ -292,45 +268,45 @@ def _float64_twin(model: GradientModel) -> GradientModel:
         dtype="float64",
         backend=model.backend,
     )
-    twin.set_weights(model.get_weights())
+    twin.params[...] = model.params
     return twin
 
 
-def model_gradient(model: GradientModel, x: ArrayLike, y: ArrayLike) -> tuple[FloatArray, Gradient]:
+def _flat(model: Sequential, array: NDArray[Any]) -> FloatArray:
+    """A (members, n) array of the model as the flat weights of this module: (n,) for a single
+    model, (members, n) for an ensemble, float64 and a copy."""
+    flat = np.array(array, dtype=np.float64)
+    return flat if model.ensemble_size is not None else flat[0]
+
+
+def model_gradient(model: Sequential, x: ArrayLike, y: ArrayLike) -> tuple[FloatArray, Gradient]:
     """Return the model's flat weights and a function w ↦ ∇loss(w) on the batch (x, y), in float64.
 
-    Flat weights are (n,) for a single model and (members, n) for an ensemble (a model whose
-    ``ensemble_size`` is not ``None``). The function sets the model's weights to w to evaluate
-    the gradient; the model is left at whatever w was evaluated last, so call
-    ``model.set_weights`` afterwards if it matters (:func:`full_batch_descent` does). A float32
-    :class:`~lrsim.network.Sequential` is not touched: the function evaluates a float64 copy
-    of it, since a finite-difference step of 1e-7 would vanish in float32 weights.
+    Flat weights are the model's :attr:`~lrsim.network.Sequential.params`: (n,) for a single
+    model and (members, n) for an ensemble. The function writes w into the model's weights to
+    evaluate the gradient; the model is left at whatever w was evaluated last, so restore its
+    weights afterwards if it matters (:func:`full_batch_descent` does). A float32 model is not
+    touched: the function evaluates a float64 copy of it, since a finite-difference step of
+    1e-7 would vanish in float32 weights.
 
     Examples
     --------
-    A model only needs ``get_weights``, ``set_weights`` and ``loss_and_gradients``:
-
-    >>> class Line:  # loss (a - 3)², gradient 2(a - 3)
-    ...     a = np.zeros(1)
-    ...     def get_weights(self): return [self.a.copy()]
-    ...     def set_weights(self, weights): self.a = np.asarray(weights[0], dtype=float)
-    ...     def loss_and_gradients(self, x, y): return float((self.a[0] - 3) ** 2), [2 * (self.a - 3)]
-    >>> w, gradient = model_gradient(Line(), None, None)
-    >>> w, gradient(np.array([1.0]))
-    (array([0.]), array([-4.]))
+    >>> from lrsim.network import Dense, Sequential
+    >>> model = Sequential([Dense(2, "softmax")], input_dim=1, seed=0)
+    >>> model.set_weights([np.zeros((1, 2)), np.zeros(2)])
+    >>> w, gradient = model_gradient(model, [[1.0]], [[1, 0]])
+    >>> w, gradient(w)  # kernel, then bias: p - y = (-0.5, 0.5) for both
+    (array([0., 0., 0., 0.]), array([-0.5,  0.5, -0.5,  0.5]))
     """
-    template = model.get_weights()
-    if not template:
-        raise ValueError("model must have at least one weight array")
-    members = _members(model)
     evaluated = _float64_twin(model)
+    batch = _full_batch(evaluated, x, y)
 
     def gradient(flat: FloatArray) -> FloatArray:
-        evaluated.set_weights(_unflatten(flat, template))
-        _, grads = evaluated.loss_and_gradients(x, y)
-        return _flatten(grads, members)
+        evaluated.params[...] = flat.reshape(evaluated.params.shape)
+        evaluated.batch_gradients(*batch)
+        return _flat(evaluated, evaluated.grads)
 
-    return _flatten(template, members), gradient
+    return _flat(model, model.params), gradient
 
 
 @dataclass(frozen=True)
@@ -366,7 +342,7 @@ class SharpnessHistory:
 
 
 def full_batch_descent(
-    model: GradientModel,
+    model: Sequential,
     x: ArrayLike,
     y: ArrayLike,
     *,
@@ -386,8 +362,8 @@ def full_batch_descent(
 
     Parameters
     ----------
-    model : GradientModel
-        E.g. :class:`lrsim.network.Sequential`.
+    model : Sequential
+        Trained in place.
     x, y : array_like
         The whole training set.
     learning_rate : float or array_like
@@ -407,21 +383,20 @@ def full_batch_descent(
 
     Examples
     --------
-    On the loss (a − 3)², whose curvature is 2 everywhere, η = 0.25 < 2/2 converges:
+    Below the threshold 2/η the loss of a softmax regression falls:
 
-    >>> class Line:
-    ...     a = np.zeros(1)
-    ...     def get_weights(self): return [self.a.copy()]
-    ...     def set_weights(self, weights): self.a = np.asarray(weights[0], dtype=float)
-    ...     def loss_and_gradients(self, x, y): return float((self.a[0] - 3) ** 2), [2 * (self.a - 3)]
-    >>> history = full_batch_descent(Line(), None, None, learning_rate=0.25, steps=4,
-    ...                              sharpness_every=2)
-    >>> history.loss
-    array([9.        , 2.25      , 0.5625    , 0.140625  , 0.03515625])
-    >>> history.sharpness_step, history.sharpness.round(6), history.threshold
-    (array([0, 2, 4]), array([2., 2., 2.]), 8.0)
+    >>> from lrsim.datasets import spirals
+    >>> from lrsim.network import Dense, Sequential
+    >>> data = spirals(n_samples=100, seed=0)
+    >>> model = Sequential([Dense(3, "softmax")], input_dim=2, seed=0)
+    >>> history = full_batch_descent(model, data.x_train, data.y_train, learning_rate=0.5,
+    ...                              steps=20, sharpness_every=10)
+    >>> history.sharpness_step, history.threshold
+    (array([ 0, 10, 20]), 4.0)
+    >>> bool(np.all(history.sharpness < history.threshold)), bool(history.loss[-1] < history.loss[0])
+    (True, True)
     """
-    members = _members(model)
+    members = model.ensemble_size
     rates = as_float_array(learning_rate, "learning_rate", positive=True)
     expected_shape = () if members is None else (members,)
     if rates.shape not in (expected_shape, ()):
@@ -435,7 +410,7 @@ def full_batch_descent(
         raise ValueError(f"sharpness_every must be an integer >= 1, got {sharpness_every!r}")
     rng = np.random.default_rng(seed)
     w, gradient_of = model_gradient(model, x, y)
-    template = model.get_weights()
+    batch = _full_batch(model, x, y)
     eta = np.broadcast_to(rates, expected_shape)[..., None] if members is not None else rates
     losses = np.empty((*expected_shape, step_count + 1))
     measured_at = sorted({*range(0, step_count + 1, interval), step_count})
@@ -450,12 +425,11 @@ def full_batch_descent(
                     probe = np.where(finite[..., None], w, 0.0) if members is not None else w
                     measured = sharpness(gradient_of, probe, iterations=iterations, seed=rng)
                     curvatures[..., column] = np.where(finite, measured, np.nan)
-            model.set_weights(_unflatten(w, template))
-            loss, grads = model.loss_and_gradients(x, y)
-            losses[..., k] = loss
+            model.params[...] = w.reshape(model.params.shape)
+            loss, _ = model.batch_gradients(*batch)
+            losses[..., k] = loss if members is not None else loss[0]
             if k < step_count:
-                w = w - eta * _flatten(grads, members)
-    model.set_weights(_unflatten(w, template))
+                w = w - eta * _flat(model, model.grads)
     bad = ~np.isfinite(losses)
     overflow = np.where(bad.any(axis=-1), bad.argmax(axis=-1).astype(float), np.inf)
     return SharpnessHistory(

@@ -27,7 +27,7 @@ while the others go on; training ends when all have stopped.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +39,7 @@ from lrsim.callbacks import Callback
 from lrsim.network import Sequential
 from lrsim.optimizers import Optimizer
 
-__all__ = ["Divergence", "History", "fit"]
+__all__ = ["Divergence", "History", "fit", "shuffled_batches"]
 
 FloatArray = NDArray[np.floating[Any]]
 
@@ -118,7 +118,9 @@ class History:
             return self._divergences[0]
         return list(self._divergences)
 
-    def _record(self, epoch: int, logs: dict[str, Any], recorded: NDArray[np.bool_]) -> None:
+    def record_epoch(self, epoch: int, logs: dict[str, Any], recorded: NDArray[np.bool_]) -> None:
+        """Append an epoch's logs (what Keras's ``History.on_epoch_end`` does), NaN for the
+        members not ``recorded`` (that had stopped)."""
         self.epoch.append(epoch)
         self._recorded.append(recorded.copy())
         for key, value in logs.items():
@@ -128,6 +130,10 @@ class History:
             else:
                 entry = np.where(recorded, np.broadcast_to(value, recorded.shape), np.nan)
             self.history.setdefault(key, []).append(entry)
+
+    def record_divergence(self, member: int, divergence: Divergence) -> None:
+        """Note where member ``member`` (0 for a single model) diverged."""
+        self._divergences[member] = divergence
 
     def member(self, index: int) -> History:
         """Return member ``index``'s history, as a run of that member alone would return it.
@@ -199,8 +205,6 @@ def _check_arguments(
             f"ensemble_size={model.ensemble_size}, the optimizer {optimizer.ensemble_size} "
             "(for a shared rate pass np.full(K, lr))"
         )
-    if optimizer.iterations and optimizer._shapes != [model.params.shape]:
-        raise ValueError("optimizer was already used with other variables; create a new one")
     for callback in callbacks:
         if not isinstance(callback, Callback):
             raise TypeError(
@@ -296,7 +300,7 @@ def fit(
     members = _Members(model, optimizer, history)
     data = _EpochData((features, targets, labels), generators, member_generator, members.count)
     statistics = _EpochStatistics(members.count, batches, data.labels, model.params.dtype)
-    _compile(model, optimizer, callbacks)
+    apply_gradients = _compile(model, optimizer, callbacks)
     batch_begin = [cb for cb in callbacks if _overrides(cb, "on_train_batch_begin")]
     batch_end = [cb for cb in callbacks if _overrides(cb, "on_train_batch_end")]
 
@@ -314,13 +318,13 @@ def fit(
                 for callback in batch_begin:
                     callback.on_train_batch_begin(batch)
                 # The batch's loss is computed before its update, as Keras reports it.
-                loss, probabilities = model._loss_and_gradients(
+                loss, probabilities = model.batch_gradients(
                     data.x[..., start:stop], data.y[..., start:stop]
                 )
                 members.stop_diverged(loss, epoch, batch)
                 if members.all_stopped():
                     break
-                optimizer._step([model.grads], [model.params])
+                apply_gradients()
                 members.keep_stopped_as_they_were()
                 statistics.record(batch, (start, stop), loss, probabilities, ~members.stopped)
                 if batch_end:
@@ -342,7 +346,7 @@ def fit(
             model.running = recorded.copy() if model.ensemble_size is not None else True
             for callback in callbacks:
                 callback.on_epoch_end(epoch, logs)
-            history._record(epoch, logs, recorded)
+            history.record_epoch(epoch, logs, recorded)
             members.end_epoch(recorded)
             if members.all_stopped():
                 break
@@ -351,12 +355,55 @@ def fit(
     return history
 
 
+def shuffled_batches(
+    model: Sequential,
+    x: ArrayLike,
+    y: ArrayLike,
+    *,
+    batch_size: int,
+    seed: Any = None,
+    drop_remainder: bool = False,
+) -> Iterator[tuple[FloatArray, FloatArray]]:
+    """Return the batches :func:`fit` trains on, epoch after epoch without end.
+
+    Each epoch is a fresh permutation of the training set drawn from ``seed``, cut into
+    ``ceil(N / batch_size)`` batches, the last one partial (dropped with ``drop_remainder``,
+    as fastai's training loader does). Batches are laid out for
+    :meth:`~lrsim.network.Sequential.batch_gradients` (shared by every member of an
+    ensemble) and valid until the next epoch starts.
+
+    Examples
+    --------
+    >>> from lrsim.datasets import spirals
+    >>> from lrsim.network import Dense, Sequential
+    >>> data = spirals(n_samples=100, seed=0)
+    >>> model = Sequential([Dense(3, "softmax")], input_dim=2, seed=0)
+    >>> batches = shuffled_batches(model, data.x_train, data.y_train, batch_size=32, seed=0)
+    >>> [next(batches)[0].shape[-1] for _ in range(4)], len(data.x_train)
+    ([32, 32, 16, 32], 80)
+    """
+    training_set = _training_set(model, x, y)
+    samples = training_set[0].shape[1]
+    batches = _Batches(samples, as_count(batch_size, "batch_size"))
+    bounds = batches.bounds[: samples // batches.size] if drop_remainder else batches.bounds
+    generators, _ = _shuffling_orders(seed, None, shuffle=True)
+    data = _EpochData(training_set, generators, None, 1)
+
+    def epochs() -> Iterator[tuple[FloatArray, FloatArray]]:
+        while True:
+            data.permute()
+            for start, stop in bounds:
+                yield data.x[..., start:stop], data.y[..., start:stop]
+
+    return epochs()
+
+
 def _training_set(
     model: Sequential, x: ArrayLike, y: ArrayLike
 ) -> tuple[FloatArray, FloatArray, NDArray[np.intp]]:
     """Features and one-hot targets with the samples along the last axis, as the model computes
     ((features + 1, N) and (classes, N)), and the true classes."""
-    features = model._as_inputs(x)
+    features = model.input_rows(x)
     _check_finite(features, "x")
     one_hot = as_one_hot(y, "y", features.shape[1], model.layers[-1].units)
     targets = np.ascontiguousarray(one_hot.T, dtype=model.params.dtype)
@@ -366,7 +413,7 @@ def _training_set(
 def _validation_set(model: Sequential, validation_data: Any) -> Any:
     if validation_data is None:
         return None
-    x_val = model._as_inputs(validation_data[0], "validation_data[0]")
+    x_val = model.input_rows(validation_data[0], "validation_data[0]")
     _check_finite(x_val, "validation_data[0]")
     y_val = as_one_hot(
         validation_data[1],
@@ -382,7 +429,7 @@ def _validation_logs(model: Sequential, validation: Any) -> dict[str, NDArray[An
     """``val_loss`` and ``val_accuracy`` of the whole validation set at the current weights."""
     x_val, y_val, val_labels = validation
     dtype = model.params.dtype
-    val_losses, probabilities, _ = model._losses(model._forward(x_val)[-1], y_val)
+    val_losses, probabilities = model.batch_losses(x_val, y_val)
     correct = (probabilities.argmax(-2) == val_labels).sum(-1)
     return {
         "val_accuracy": correct.astype(dtype) / dtype.type(len(val_labels)),
@@ -390,22 +437,36 @@ def _validation_logs(model: Sequential, validation: Any) -> dict[str, NDArray[An
     }
 
 
-def _compile(model: Sequential, optimizer: Optimizer[Any], callbacks: list[Callback]) -> None:
+def _compile(
+    model: Sequential, optimizer: Optimizer[Any], callbacks: list[Callback]
+) -> Callable[[], None]:
     """What Keras's ``compile`` and the start of ``fit`` set up: the optimizer's state (kept from
-    an earlier fit), the model's optimizer and stop flag, and the callbacks' model."""
-    if optimizer.iterations == 0:
-        optimizer._build([model.params])
+    an earlier fit), the model's optimizer and stop flag, and the callbacks' model.
+
+    Returns the step: the optimizer's update of the model's weights from their gradient, as
+    Keras's ``optimizer.apply(grads, trainable_variables)``, on the optimizer's one state, with
+    scratch arrays reused from batch to batch.
+    """
+    optimizer.build([model.params])
+    (state,) = optimizer.states
+    scratch = (np.empty_like(model.params), np.empty_like(model.params))
+
+    def apply_gradients() -> None:
+        optimizer.update_in_place(model.params, model.grads, state, scratch=scratch)
+
     model.optimizer = optimizer
     members = model.params.shape[0]
     model.stop_training = False if model.ensemble_size is None else np.zeros(members, bool)
     for callback in callbacks:
         callback.set_model(model)
+    return apply_gradients
 
 
 class _Batches:
     """An epoch's batches: ``ceil(N / size)`` of them in order, the last one partial."""
 
     def __init__(self, samples: int, size: int) -> None:
+        self.size = size
         self.starts = np.arange(0, samples, size)
         self.sizes = np.minimum(self.starts + size, samples) - self.starts
         self.bounds = [(int(a), int(a + n)) for a, n in zip(self.starts, self.sizes, strict=True)]
@@ -522,8 +583,8 @@ class _Members:
             return
         new = ~np.isfinite(loss) & ~self.stopped
         for member in np.flatnonzero(new):
-            self._history._divergences[member] = Divergence(
-                epoch, batch, self._optimizer.iterations
+            self._history.record_divergence(
+                int(member), Divergence(epoch, batch, self._optimizer.iterations)
             )
         self.diverged |= new
         self._frozen_params[new] = self._model.params[new]
