@@ -4,6 +4,7 @@ one figure width and readable text sizes, and a check that labels leave the data
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import matplotlib.scale
 import pytest
 from matplotlib.ticker import LogFormatterSciNotation
 
@@ -17,6 +18,7 @@ from lrsim.plotting import (
     labels_over_data,
     plot_parabola_path,
     use_book_style,
+    use_log_scale,
 )
 
 
@@ -40,8 +42,10 @@ def test_labels_are_matplotlibs_written_in_unicode(value, label):
 def test_book_log_axes_drop_minor_ticks_only_beyond_the_decade_limit():
     use_book_style()
     fig, (wide, narrow) = plt.subplots(1, 2)
-    wide.semilogy([1e-5, 1.0])
-    narrow.semilogy([1.0, 10.0**MINOR_TICK_DECADES])
+    use_log_scale(wide)
+    use_log_scale(narrow)
+    wide.plot([1e-5, 1.0])
+    narrow.plot([1.0, 10.0**MINOR_TICK_DECADES])
     wide.set_ylim(1e-5, 1)
     narrow.set_ylim(1, 10.0**MINOR_TICK_DECADES)
     fig.canvas.draw()
@@ -50,6 +54,31 @@ def test_book_log_axes_drop_minor_ticks_only_beyond_the_decade_limit():
     labels = {text.get_text() for text in wide.get_yticklabels()}
     assert {"10⁻⁴", "10⁻²", "10⁰"} <= labels
     assert not any("$" in text for text in labels)
+    plt.close(fig)
+
+
+def test_the_book_log_scale_is_given_to_axes_and_leaves_matplotlibs_own_alone():
+    use_book_style()
+    fig = plt.figure()
+    book, left, plain = (fig.add_subplot(2, 2, n) for n in (1, 2, 3))
+    right = fig.add_subplot(2, 2, 4, sharey=left)
+    assert type(matplotlib.scale.scale_factory("log", book.yaxis)) is matplotlib.scale.LogScale
+    use_log_scale(book, "x")
+    use_log_scale(left, "y")  # and right, which shares its y axis
+    plain.set_yscale("log")
+    for axis in (book.xaxis, left.yaxis, right.yaxis):
+        assert axis.get_scale() == "log"  # autoscaling tests for this name
+        assert type(axis.get_major_formatter()) is PowerOfTenFormatter
+        assert type(axis.get_minor_formatter()) is PowerOfTenFormatter
+    assert type(book.yaxis.get_major_formatter()) is not PowerOfTenFormatter
+    assert type(plain.yaxis.get_major_formatter()) is LogFormatterSciNotation
+    plt.close(fig)
+
+
+def test_use_log_scale_names_the_axes_it_accepts():
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match='which must be "x", "y" or "both"'):
+        use_log_scale(ax, "z")
     plt.close(fig)
 
 

@@ -15,7 +15,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import matplotlib.scale
 import matplotlib.style
@@ -48,6 +48,7 @@ __all__ = [
     "plot_seed_band",
     "sparse_log_ticks",
     "use_book_style",
+    "use_log_scale",
 ]
 
 OKABE_ITO = {
@@ -162,14 +163,11 @@ class _SparseMinorLogLocator(LogLocator):
 
 
 class _BookLogScale(matplotlib.scale.LogScale):
-    """Matplotlib's "log" scale with the book's labels and minor ticks."""
+    """Matplotlib's "log" scale with the book's labels and minor ticks.
 
-    name = "log"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # Matplotlib < 3.11 passes the axis first, later versions only when the constructor
-        # names an `axis` parameter (and warn that it is deprecated): accept both.
-        super().__init__(*args, **kwargs)
+    Never registered: :func:`use_log_scale` hands an instance to the axes it is asked for, so
+    that other code in the same process keeps matplotlib's own "log" scale.
+    """
 
     def set_default_locators_and_formatters(self, axis: Axis) -> None:
         super().set_default_locators_and_formatters(axis)
@@ -182,29 +180,64 @@ class _BookLogScale(matplotlib.scale.LogScale):
 
 
 def use_book_style() -> None:
-    """Apply :data:`BOOK_STYLE` to matplotlib's global rcParams, and the book's log axes.
+    """Apply :data:`BOOK_STYLE` to matplotlib's global rcParams.
 
-    From then on every log axis (``set_yscale("log")``, ``semilogy``, ``loglog``) labels its
-    ticks with :class:`PowerOfTenFormatter` and has no minor ticks when it spans more than
-    :data:`MINOR_TICK_DECADES` decades.
+    Log axes get the book's tick labels from :func:`use_log_scale`, not from this function:
+    matplotlib's own "log" scale stays as it is.
 
     Examples
     --------
     >>> import matplotlib
-    >>> import matplotlib.pyplot as plt
     >>> use_book_style()
     >>> matplotlib.rcParams["svg.hashsalt"]
     'lrsim'
+    """
+    matplotlib.style.use(BOOK_STYLE)
+
+
+def use_log_scale(ax: Axes, which: Literal["x", "y", "both"] = "y", **kwargs: Any) -> Axes:
+    """Give ``ax`` a log scale in the book's style: matplotlib's "log" scale, the book's ticks.
+
+    Ticks are labelled by :class:`PowerOfTenFormatter` (10⁻³, no mathtext), and there are no
+    minor ticks when the view spans more than :data:`MINOR_TICK_DECADES` decades. The scale
+    keeps matplotlib's name "log", which its autoscaling checks for. ``semilogy``,
+    ``semilogx``, ``loglog`` and ``set_yscale("log")`` put matplotlib's plain log scale back:
+    plot with ``plot`` after this call.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The axes; axes sharing the scaled axis with it get the same scale.
+    which : {"y", "x", "both"}, default "y"
+        Which axis to scale.
+    **kwargs
+        Arguments of :class:`matplotlib.scale.LogScale` (``base``, ``subs``, ``nonpositive``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots()
-    >>> ax.set_xscale("log")
+    >>> _ = use_log_scale(ax, "x")
+    >>> ax.get_xscale()
+    'log'
     >>> ax.set_xlim(1e-5, 1)
     (1e-05, 1)
     >>> [label.get_text() for label in ax.get_xticklabels()][1:4], len(ax.get_xticks(minor=True))
     (['10⁻⁵', '10⁻⁴', '10⁻³'], 0)
     >>> plt.close(fig)
     """
-    matplotlib.style.use(BOOK_STYLE)
-    matplotlib.scale.register_scale(_BookLogScale)
+    if which not in ("x", "y", "both"):
+        raise ValueError(f'which must be "x", "y" or "both", got {which!r}')
+    if which in ("x", "both"):
+        ax.set_xscale(_BookLogScale(ax.xaxis, **kwargs))
+    if which in ("y", "both"):
+        ax.set_yscale(_BookLogScale(ax.yaxis, **kwargs))
+    return ax
 
 
 def figure_size(height: float) -> tuple[float, float]:
@@ -303,7 +336,7 @@ def plot_abs_iterates(
     steps = np.arange(magnitudes.size)
     shown = np.isfinite(magnitudes) & (magnitudes > 0)
     ax.plot(steps[shown], magnitudes[shown], "o-", color=color, label=label, markersize=4)
-    ax.set_yscale("log")
+    use_log_scale(ax)
     ax.set_xlabel("step k")
     ax.set_ylabel("|xₖ|")
     return ax
