@@ -348,7 +348,7 @@ class Sequential:
             for kernel, fan_in, layer in zip(self._kernels, fan_ins, self.layers, strict=True):
                 kernel[member] = glorot_uniform(fan_in, layer.units, rng)
         self._workspaces: dict[int, tuple[list[FloatArray], list[FloatArray]]] = {}
-        self._passes: dict[tuple[int, int, int], _Pass] = {}
+        self._passes: dict[int, _Pass] = {}
 
         self.optimizer: Any = None
         self.stop_training: bool | NDArray[np.bool_] = False
@@ -502,15 +502,14 @@ class Sequential:
             self._workspaces[batch_size] = workspace
         return workspace
 
-    def _pass(self, batch_size: int, members: slice = slice(None)) -> _Pass | None:
-        """The reused :class:`_Pass` for batches of ``batch_size`` and these members, or None
-        when a hidden layer is a softmax (only :meth:`batch_gradients`'s general code has it)."""
+    def _pass(self, batch_size: int) -> _Pass | None:
+        """The reused :class:`_Pass` for batches of ``batch_size``, or None when a hidden layer
+        is a softmax (only :meth:`batch_gradients`'s general code has it)."""
         if any(layer.activation == "softmax" for layer in self.layers[:-1]):
             return None
-        key = (batch_size, *members.indices(self._params.shape[0])[:2])
-        found = self._passes.get(key)
+        found = self._passes.get(batch_size)
         if found is None:
-            found = self._passes[key] = _Pass(self, batch_size, members)
+            found = self._passes[batch_size] = _Pass(self, batch_size)
         return found
 
     def _forward(self, x: FloatArray) -> list[FloatArray]:
@@ -689,21 +688,19 @@ class Sequential:
 
 
 class _Pass:
-    """One batch size's forward pass, loss and backprop for members ``members`` of a model,
-    written into arrays allocated once: what :meth:`Sequential.batch_gradients` computes, with
-    the same NumPy operations in the same order (so the same bits), but without a fresh array
-    or a Python-level lookup per operation. :func:`lrsim.training.fit` runs one per batch
-    size, or one per half of a large ensemble, each on its own thread.
+    """One batch size's forward pass, loss and backprop, written into arrays allocated once:
+    what the general code of :meth:`Sequential.batch_gradients` computes, with the same NumPy
+    operations in the same order (so the same bits), but without a fresh array or a
+    Python-level lookup per operation. :func:`lrsim.training.fit` runs one per batch size.
 
-    Hidden layers must be ``relu`` or ``linear`` (:meth:`Sequential._fast_pass` says whether a
+    Hidden layers must be ``relu`` or ``linear`` (:meth:`Sequential._pass` says whether a
     model qualifies).
     """
 
-    def __init__(self, model: Sequential, batch_size: int, members: slice) -> None:
+    def __init__(self, model: Sequential, batch_size: int) -> None:
         dtype = model._dtype
-        count = len(range(*members.indices(model._params.shape[0])))
+        count = model._params.shape[0]
         classes = model.layers[-1].units
-        self._members = members
         # One member computes on 2-D views: NumPy's matmul and reductions run the same inner
         # loops on a stack of one matrix as on the matrix, and the views cost fewer calls' setup.
         self._squeeze = count == 1
@@ -711,9 +708,9 @@ class _Pass:
         self._low, self._high = _clip_bounds(dtype)
         self._batch_size = dtype.type(batch_size)
         self._scale = 1 / self._batch_size
-        self._weights_t = [self._own(w[members].swapaxes(-1, -2)) for w in model._layer_weights]
-        self._kernels = [self._own(kernel[members]) for kernel in model._kernels]
-        self._grads = [self._own(grads[members]) for grads in model._layer_grads]
+        self._weights_t = [self._own(w.swapaxes(-1, -2)) for w in model._layer_weights]
+        self._kernels = [self._own(kernel) for kernel in model._kernels]
+        self._grads = [self._own(grads) for grads in model._layer_grads]
         self._relu = [layer.activation == "relu" for layer in model.layers[:-1]]
 
         def empty(*shape: int, kind: Any = dtype) -> FloatArray:
@@ -747,11 +744,6 @@ class _Pass:
         """Forward, loss and backprop of one batch ``x``, ``y`` (leading axis 1 or all members)."""
         if self._squeeze:
             x, y = x[0], y[0]
-        else:
-            if x.shape[0] != 1:
-                x = x[self._members]
-            if y.shape[0] != 1:
-                y = y[self._members]
         inputs = x
         for weights_t, values, buffer, relu in zip(
             self._weights_t, self._values, self._hidden, self._relu, strict=False
