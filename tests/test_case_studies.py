@@ -3,9 +3,13 @@ constructed histories as the page's prose reads them."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import numpy as np
 import pytest
 
+from lrsim.callbacks import ReduceLROnPlateau
 from lrsim.case_studies import (
     AT_CHANCE,
     EPOCHS,
@@ -14,6 +18,7 @@ from lrsim.case_studies import (
     backend_gaps,
     best_rate,
     claims,
+    explorer_runs,
     failure_edge,
     mean_change,
     models,
@@ -299,3 +304,72 @@ def test_backend_gaps_compare_rate_by_rate():
     np.testing.assert_allclose(largest, [0.1, 0.2])
     with pytest.raises(ValueError, match="first and second"):
         backend_gaps(first, second[:1])
+
+
+# The explorer's data: lrsim's runs, rounded, with the divergences and the callback's cuts.
+
+
+def test_explorer_runs_are_the_grids_curves_to_the_digits_asked(grid):
+    runs = explorer_runs({"adam": grid})
+    assert (runs["seeds"], runs["digits"]) == ([3, 5], 3)
+    shown = runs["grids"]["adam"]
+    assert shown["rates"] == [1e-3, 1e-1]
+    for r, rate in enumerate(grid.rates):
+        summary = grid.summary(rate)
+        for key in ("loss", "val_loss"):
+            assert shown[key][r] == [
+                [float(f"{v:.3g}") for v in seed] for seed in summary.curves[key].T
+            ]
+        assert shown["untrained_val_loss"][r] == [
+            float(f"{v:.3g}") for v in grid.untrained_val_loss[grid.members(rate)]
+        ]
+        assert shown["final_val_accuracy"][r] == [
+            float(f"{v:.3g}") for v in summary.final_val_accuracy
+        ]
+        assert shown["diverged"][r] == summary.diverged.tolist()
+        assert shown["at_chance"][r] == summary.at_chance.tolist()
+    assert shown["diverged_at"] == [[None, None], [None, None]]
+    assert shown["learning_rate"] is None  # no callback logged it
+    assert shown["cuts"] is None
+    precise = explorer_runs({"adam": grid}, digits=6)["grids"]["adam"]["val_loss"]
+    assert precise != shown["val_loss"]
+    assert precise[1][0][0] == float(f"{grid.summary(1e-1).curves['val_loss'][0, 0]:.6g}")
+
+
+def test_explorer_runs_end_a_diverged_run_where_its_loss_stopped():
+    runs = explorer_runs({"sgd": train_grid(SGD, [0.01, 1e30], seeds=[0], epochs=3)})
+    shown = runs["grids"]["sgd"]
+    assert shown["diverged_at"] == [[None], [1]]  # its first epoch's batch loss was NaN
+    assert shown["val_loss"][1] == [[None, None, None]]
+    assert shown["final_val_accuracy"][1] == [None]
+    assert shown["diverged"] == [[False], [True]]
+    assert None not in shown["val_loss"][0][0]
+    json.dumps(runs, allow_nan=False)  # the page embeds it as JSON, which has no NaN
+
+
+def test_explorer_runs_carry_the_callbacks_staircase_and_its_cuts():
+    cut_every_epoch = ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1, min_delta=10.0)
+    grid = train_grid(Adam, [0.01], [cut_every_epoch], seeds=[0, 1], epochs=3)
+    shown = explorer_runs({"plateau": grid})["grids"]["plateau"]
+    # Epoch 1 improves on infinity; epoch 2 does not, and the cut applies from epoch 3.
+    assert shown["learning_rate"] == [[[0.01, 0.01, 0.005], [0.01, 0.01, 0.005]]]
+    assert shown["cuts"] == [[[2], [2]]]
+
+
+@pytest.mark.parametrize(
+    ("grids", "digits", "error", "names"),
+    [
+        ({}, 3, TypeError, "grids"),
+        ({"adam": "a grid"}, 3, TypeError, "grids['adam']"),
+        (None, 0, ValueError, "digits"),
+        (None, 18, ValueError, "digits"),
+        ("other seeds", 3, ValueError, "share their seeds"),
+    ],
+)
+def test_explorer_runs_refuse_bad_input_naming_it(grid, grids, digits, error, names):
+    if grids is None:
+        grids = {"adam": grid}
+    elif grids == "other seeds":
+        grids = {"adam": grid, "sgd": train_grid(SGD, [0.1], seeds=[3], epochs=1)}
+    with pytest.raises(error, match=re.escape(names)):
+        explorer_runs(grids, digits=digits)

@@ -22,7 +22,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -56,6 +56,7 @@ __all__ = [
     "backend_gaps",
     "best_rate",
     "claims",
+    "explorer_runs",
     "failure_edge",
     "mean_change",
     "models",
@@ -496,3 +497,95 @@ def backend_gaps(
         ]
     )
     return relative, largest
+
+
+def _rounded(values: ArrayLike, digits: int) -> Any:
+    """``values`` as nested lists of floats with ``digits`` significant digits, None for NaN
+    and inf (JSON has neither)."""
+    array = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(array)
+    rounded = [
+        float(f"{v:.{digits}g}") if ok else None
+        for v, ok in zip(array.flat, finite.flat, strict=True)
+    ]
+    return np.array(rounded, dtype=object).reshape(array.shape).tolist()
+
+
+def explorer_runs(grids: Mapping[str, Grid], digits: int = 3) -> dict[str, Any]:
+    """Every run of ``grids``, epoch by epoch, as the case-studies explorer draws them (JSON).
+
+    A network is too heavy to train in a reader's browser, so the explorer draws these runs,
+    computed when the book is built. Losses keep ``digits`` significant digits, what a curve
+    and a read-out need (three keep the page light); a run's values after its loss stopped
+    being finite are None, and ``diverged_at`` says where that happened.
+
+    Parameters
+    ----------
+    grids : mapping of str to Grid
+        The grids to show, by the name the explorer knows them by; all from the same seeds.
+    digits : int
+        Significant digits of every loss, accuracy and learning rate, 1 to 17.
+
+    Returns
+    -------
+    dict
+        ``seeds``, ``digits`` and ``grids``: per grid, ``rates`` (exact) and, indexed
+        ``[rate][seed]``: ``loss``, ``val_loss`` (per epoch), ``learning_rate`` (per epoch)
+        and ``cuts`` (1-based epochs whose val_loss made the callback cut it) when a callback
+        logged it, else None; ``untrained_val_loss``, ``final_val_accuracy``, ``diverged_at``
+        (1-based epoch whose batch loss was NaN or inf, or None), ``diverged`` and
+        ``at_chance`` as :class:`Summary` defines them.
+
+    Examples
+    --------
+    >>> from lrsim.optimizers import SGD
+    >>> runs = explorer_runs({"sgd": train_grid(SGD, [0.01, 1e30], seeds=[0, 1], epochs=2)})
+    >>> sgd = runs["grids"]["sgd"]
+    >>> sgd["val_loss"][0], sgd["diverged_at"]
+    ([[1.09, 1.09], [1.12, 1.12]], [[None, None], [1, 1]])
+    >>> sgd["val_loss"][1][0], sgd["diverged"], sgd["learning_rate"]
+    ([None, None], [[False, False], [True, True]], None)
+    """
+    digits = as_count(digits, "digits")
+    if digits > 17:
+        raise ValueError(f"digits must be an integer from 1 to 17, got {digits}")
+    given: Any = grids  # typed for mypy, but a notebook may pass anything
+    if not isinstance(given, Mapping) or not given:
+        raise TypeError(f"grids must be a non-empty mapping of names to Grid, got {grids!r}")
+    for name, grid in grids.items():
+        if not isinstance(grid, Grid):
+            raise TypeError(f"grids[{name!r}] must be a Grid, got {type(grid).__name__}")
+    seeds = next(iter(grids.values())).seeds
+    shown: dict[str, Any] = {}
+    for name, grid in grids.items():
+        if grid.seeds != seeds:
+            raise ValueError(
+                f"grids must share their seeds: grids[{name!r}] has {list(grid.seeds)}, "
+                f"not {list(seeds)}"
+            )
+        summaries = grid.summaries()
+        logged = "learning_rate" in grid.history.history
+        members = [grid.members(s.rate) for s in summaries]
+        divergences = [grid.history.divergence[m] for m in members]
+        shown[name] = {
+            "rates": grid.rates.tolist(),
+            "loss": [_rounded(s.curves["loss"].T, digits) for s in summaries],
+            "val_loss": [_rounded(s.curves["val_loss"].T, digits) for s in summaries],
+            "learning_rate": (
+                [_rounded(s.curves["learning_rate"].T, digits) for s in summaries]
+                if logged
+                else None
+            ),
+            "cuts": (
+                [[(cuts + 1).tolist() for cuts in s.cuts] for s in summaries] if logged else None
+            ),
+            "untrained_val_loss": [_rounded(grid.untrained_val_loss[m], digits) for m in members],
+            "final_val_accuracy": [_rounded(s.final_val_accuracy, digits) for s in summaries],
+            "diverged_at": [
+                [None if event is None else event.epoch + 1 for event in events]
+                for events in divergences
+            ],
+            "diverged": [s.diverged.tolist() for s in summaries],
+            "at_chance": [s.at_chance.tolist() for s in summaries],
+        }
+    return {"seeds": list(seeds), "digits": digits, "grids": shown}
