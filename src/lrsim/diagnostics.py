@@ -105,13 +105,14 @@ def _dead_units(
             shape = (*kernel.shape[:-2], activations.shape[-2], kernel.shape[-1])
             if buffers.get(index) is None or buffers[index].shape != shape:
                 buffers[index] = np.empty(shape)
+                buffers[index, "positive"] = np.empty(shape, dtype=bool)
             values = np.matmul(activations, kernel, out=buffers[index])
             values += bias[:, None, :] if ensemble else bias
-            # Some sample > 0, in one pass: fmax skips NaN, which is not > 0 either.
-            alive = np.fmax.reduce(values, axis=-2) > 0
+            alive = np.greater(values, 0, out=buffers[index, "positive"]).any(axis=-2)
             if layer.activation == "relu":
                 dead.append(np.logical_not(alive))
-                np.maximum(values, 0, out=values)
+                if index < len(model.layers) - 2:  # the next hidden layer reads it
+                    np.maximum(values, 0, out=values)
             activations = values
     if not dead:
         raise ValueError("model must have at least one hidden ReLU layer")
