@@ -729,6 +729,8 @@ class _Pass:
         self._logits, self._exponentials = empty(classes, batch_size), empty(classes, batch_size)
         self._scratch = empty(classes, batch_size)
         self._delta = empty(classes, batch_size)  # C order: see Sequential._losses
+        # Each layer's delta, transposed for its weights' gradient (inputs @ delta.T).
+        self._deltas_t = [d.swapaxes(-1, -2) for d in (*self._derivatives, self._delta)]
         self._delta_t = self._delta.swapaxes(-1, -2)
         self._column, self._column_2 = empty(1, batch_size), empty(1, batch_size)
         self._losses, self._row = empty(batch_size), empty(batch_size)
@@ -789,12 +791,12 @@ class _Pass:
         np.add.reduce(losses, axis=-1, out=self._loss)
         np.divide(self._loss, self._batch_size, out=self._loss)
         np.multiply(delta, self._scale, out=delta)  # d(mean loss)/d(logits) = (p - y)/B
+        deltas_t = self._deltas_t
         for index in range(len(self._grads) - 1, 0, -1):
-            inputs = self._hidden[index - 1]
-            np.matmul(inputs, delta.swapaxes(-1, -2), out=self._grads[index])
+            np.matmul(self._hidden[index - 1], deltas_t[index], out=self._grads[index])
             delta = np.matmul(self._kernels[index], delta, out=self._derivatives[index - 1])
             if self._relu[index - 1]:
                 mask = self._masks[index - 1]
                 np.greater(self._values[index - 1], 0, out=mask)
                 np.multiply(delta, mask, out=delta)
-        np.matmul(x, delta.swapaxes(-1, -2), out=self._grads[0])
+        np.matmul(x, deltas_t[0], out=self._grads[0])

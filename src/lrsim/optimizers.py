@@ -756,7 +756,7 @@ class Adam(Optimizer[AdamState]):
         scratch: Scratch,
     ) -> None:
         cast = variable.dtype.type
-        t = cast(state.iterations + 1)
+        t = cast(int(state.iterations) + 1)
         alpha = learning_rate * np.sqrt(1 - cast(self.beta_2) ** t) / (1 - cast(self.beta_1) ** t)
         step, denominator = scratch
         m, v, v_hat, _ = state

@@ -594,7 +594,7 @@ class _Members:
 
     def stop_diverged(self, loss: FloatArray, epoch: int, batch: int) -> None:
         """Stop the members whose batch loss is not finite; the history says where."""
-        if math.isfinite(loss.sum()):
+        if math.isfinite(np.add.reduce(loss)):  # loss.sum(), without its Python wrapper
             return
         new = ~np.isfinite(loss) & ~self.stopped
         for member in np.flatnonzero(new):
