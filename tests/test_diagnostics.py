@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lrsim.diagnostics import LOSS_CEILING, dead_layer, dead_relu_fraction, saturated_fraction
+from lrsim.callbacks import Callback
+from lrsim.diagnostics import (
+    LOSS_CEILING,
+    EpochDiagnostics,
+    dead_layer,
+    dead_relu_fraction,
+    saturated_fraction,
+)
 from lrsim.network import Dense, Sequential
 from lrsim.summaries import (
     epochs_to_reach,
@@ -51,6 +58,42 @@ def test_dead_relu_fraction_counts_units_silent_on_every_sample() -> None:
     weights[1][:] = [[0.0, 0.0], [0.0, -10.0]]
     model.set_weights(weights)
     np.testing.assert_array_equal(dead_relu_fraction(model, [[0.5], [1.0]]), [0.0, 0.5])
+
+
+def test_a_unit_is_alive_if_any_sample_switches_it_on_whatever_the_nan_among_them() -> None:
+    model = Sequential([Dense(2, "relu"), Dense(2, "softmax")], input_dim=1, seed=0)
+    model.set_weights([np.array([[1.0, -1.0]]), np.zeros(2), np.zeros((2, 2)), np.zeros(2)])
+    assert dead_relu_fraction(model, [[np.nan], [1.0]]) == 0.5  # unit 0 lives on x = 1
+    assert dead_relu_fraction(model, [[np.nan], [np.nan]]) == 1.0  # NaN is not > 0
+
+
+def test_epoch_diagnostics_record_what_the_functions_measure_after_each_epoch() -> None:
+    from lrsim.datasets import spirals
+    from lrsim.optimizers import Adam
+    from lrsim.training import fit
+
+    data = spirals(n_samples=120, seed=0)
+    layers = [Dense(4, "relu"), Dense(4, "relu"), Dense(3, "softmax")]
+    model = Sequential(layers, input_dim=2, seed=[0, 1, 2], dtype="float32")
+    inside = EpochDiagnostics(data.x_train, data.x_val, data.y_val)
+    expected: list[tuple[object, object]] = []
+
+    class Measure(Callback):
+        def on_epoch_end(self, epoch: int, logs: object = None) -> None:
+            expected.append(
+                (dead_relu_fraction(model, data.x_train), dead_layer(model, data.x_train))
+            )
+
+    rates = np.array([1e-3, 0.3, 1e3])  # the last dies and diverges
+    fit(model, Adam(rates, dtype="float32"), data.x_train, data.y_train, epochs=4,
+        callbacks=[inside, Measure()])  # fmt: skip
+    assert len(inside.dead) == len(expected) == 4
+    for dead, layer, (want_dead, want_layer) in zip(
+        inside.dead, inside.dead_layer, expected, strict=True
+    ):
+        np.testing.assert_array_equal(dead, want_dead)
+        np.testing.assert_array_equal(layer, want_layer)
+    assert np.asarray(inside.dead)[-1, 2] > 0
 
 
 @pytest.mark.parametrize(

@@ -272,3 +272,30 @@ def test_bad_weights_and_data_are_rejected_naming_the_argument():
         model.loss_and_gradients(x, y * 0.5)
     with pytest.raises(TypeError, match="x must hold real numbers"):
         model.predict([["a", "b"]])
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("seed", [0, [0, 1, 2]])
+def test_the_training_step_in_reused_arrays_computes_the_general_code_bit_for_bit(
+    backend, dtype, seed, monkeypatch
+):
+    # fit's step (Sequential._pass) rewrites batch_gradients' general code into reused arrays;
+    # the same operations in the same order must give the same bits, clipped samples and dead
+    # ReLUs included.
+    layers = [Dense(6, "relu"), Dense(5, "linear"), Dense(4, "relu"), Dense(3, "softmax")]
+    model = Sequential(layers, input_dim=2, seed=seed, dtype=dtype, backend=backend)
+    model.params[...] *= 6
+    x, y = batch(1, samples=40)
+    inputs, targets = model.input_rows(x)[None], y.T[None].astype(dtype)
+    with np.errstate(all="ignore"):
+        assert model._pass(40) is not None
+        fast = [*model.batch_gradients(inputs, targets), model.grads.copy()]
+        monkeypatch.setattr(Sequential, "_pass", lambda self, batch_size: None)
+        general = [*model.batch_gradients(inputs, targets), model.grads.copy()]
+        losses, _ = model.batch_losses(inputs, targets)
+    if backend == "jax":  # the clip is active for some sample, so its branch is covered
+        assert np.any(np.isclose(losses, -np.log(np.float32(1e-7)), rtol=1e-6))
+    for ours, theirs in zip(fast, general, strict=True):
+        assert (ours.dtype, ours.shape) == (theirs.dtype, theirs.shape)
+        assert ours.tobytes() == theirs.tobytes()

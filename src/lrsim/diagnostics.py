@@ -73,24 +73,47 @@ def dead_relu_fraction(model: Sequential, x: ArrayLike) -> Any:
     >>> dead_relu_fraction(model, np.linspace(-1, 1, 11)[:, None])
     0.5
     """
-    return scalar_or_array(np.concatenate(_dead_units(model, x), axis=-1).mean(axis=-1))
+    return _dead_fraction(_dead_units(model, x))
 
 
-def _dead_units(model: Sequential, x: ArrayLike) -> list[NDArray[np.bool_]]:
-    """Per hidden ReLU layer: which units output 0 for every sample, (units,) or (K, units)."""
+def _dead_fraction(layers: list[NDArray[np.bool_]]) -> Any:
+    return scalar_or_array(np.concatenate(layers, axis=-1).mean(axis=-1))
+
+
+def _any_dead_layer(layers: list[NDArray[np.bool_]]) -> Any:
+    return scalar_or_array(np.any([layer.all(axis=-1) for layer in layers], axis=0))
+
+
+def _dead_units(
+    model: Sequential, x: ArrayLike, buffers: dict[Any, NDArray[Any]] | None = None
+) -> list[NDArray[np.bool_]]:
+    """Per hidden ReLU layer: which units output 0 for every sample, (units,) or (K, units).
+
+    ``buffers`` keeps the layers' (K, samples, units) arrays from call to call, as
+    :class:`EpochDiagnostics` does once per epoch: for a large ensemble, fresh ones would cost
+    fresh memory pages every time. The arithmetic is the same either way.
+    """
     weights = model.get_weights()
     ensemble = model.ensemble_size is not None
     inputs = np.asarray(x, dtype=np.float64)
     activations = inputs[None] if ensemble else inputs
+    buffers = {} if buffers is None else buffers
     dead = []
     with np.errstate(all="ignore"):
         for index, layer in enumerate(model.layers[:-1]):
             kernel, bias = weights[2 * index], weights[2 * index + 1]
-            values = activations @ kernel + (bias[:, None, :] if ensemble else bias)
-            alive = np.asarray(values > 0).any(axis=-2)
+            shape = (*kernel.shape[:-2], activations.shape[-2], kernel.shape[-1])
+            if buffers.get(index) is None or buffers[index].shape != shape:
+                buffers[index] = np.empty(shape)
+                buffers[index, "positive"] = np.empty(shape, dtype=bool)
+            values = np.matmul(activations, kernel, out=buffers[index])
+            values += bias[:, None, :] if ensemble else bias
+            alive = np.greater(values, 0, out=buffers[index, "positive"]).any(axis=-2)
             if layer.activation == "relu":
                 dead.append(np.logical_not(alive))
-            activations = np.maximum(values, 0) if layer.activation == "relu" else values
+                if index < len(model.layers) - 2:  # the next hidden layer reads it
+                    np.maximum(values, 0, out=values)
+            activations = values
     if not dead:
         raise ValueError("model must have at least one hidden ReLU layer")
     return dead
@@ -121,8 +144,7 @@ def dead_layer(model: Sequential, x: ArrayLike) -> Any:
     >>> bool(dead_layer(model, [[1.0], [-1.0]]))
     True
     """
-    layers = _dead_units(model, x)
-    return scalar_or_array(np.any([layer.all(axis=-1) for layer in layers], axis=0))
+    return _any_dead_layer(_dead_units(model, x))
 
 
 def saturated_fraction(model: Sequential, x: ArrayLike, y: ArrayLike) -> Any:
@@ -186,11 +208,13 @@ class EpochDiagnostics(Callback):
         self.dead: list[Any] = []
         self.dead_layer: list[Any] = []
         self.saturated: list[Any] = []
+        self._buffers: dict[Any, NDArray[Any]] = {}
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         """Measure the model as the epoch left it."""
-        self.dead.append(dead_relu_fraction(self.model, self.x))
-        self.dead_layer.append(dead_layer(self.model, self.x))
+        layers = _dead_units(self.model, self.x, self._buffers)  # once for both measures
+        self.dead.append(_dead_fraction(layers))
+        self.dead_layer.append(_any_dead_layer(layers))
         self.saturated.append(saturated_fraction(self.model, self.x_val, self.y_val))
 
 

@@ -348,6 +348,7 @@ class Sequential:
             for kernel, fan_in, layer in zip(self._kernels, fan_ins, self.layers, strict=True):
                 kernel[member] = glorot_uniform(fan_in, layer.units, rng)
         self._workspaces: dict[int, tuple[list[FloatArray], list[FloatArray]]] = {}
+        self._passes: dict[int, _Pass] = {}
 
         self.optimizer: Any = None
         self.stop_training: bool | NDArray[np.bool_] = False
@@ -501,6 +502,16 @@ class Sequential:
             self._workspaces[batch_size] = workspace
         return workspace
 
+    def _pass(self, batch_size: int) -> _Pass | None:
+        """The reused :class:`_Pass` for batches of ``batch_size``, or None when a hidden layer
+        is a softmax (only :meth:`batch_gradients`'s general code has it)."""
+        if any(layer.activation == "softmax" for layer in self.layers[:-1]):
+            return None
+        found = self._passes.get(batch_size)
+        if found is None:
+            found = self._passes[batch_size] = _Pass(self, batch_size)
+        return found
+
     def _forward(self, x: FloatArray) -> list[FloatArray]:
         """Return the input, every hidden layer's output (with its row of ones) and the logits.
 
@@ -584,6 +595,10 @@ class Sequential:
         >>> loss, model.grads  # kernel row, then bias row: p - y = (-0.5, 0.5) for both
         (array([0.69314718]), array([[-0.5,  0.5, -0.5,  0.5]]))
         """
+        fast = self._pass(x.shape[-1])
+        if fast is not None:
+            fast.run(x, y)
+            return fast.loss.copy(), fast.probabilities.copy()
         outputs = self._forward(x)
         batch_size = self._dtype.type(x.shape[-1])
         losses, probabilities, delta = self._losses(outputs[-1], y)
@@ -670,3 +685,118 @@ class Sequential:
         return scalar_or_array(self._squeeze(loss), np.float64), self._keras_layout(
             self._layer_grads
         )
+
+
+class _Pass:
+    """One batch size's forward pass, loss and backprop, written into arrays allocated once:
+    what the general code of :meth:`Sequential.batch_gradients` computes, with the same NumPy
+    operations in the same order (so the same bits), but without a fresh array or a
+    Python-level lookup per operation. :func:`lrsim.training.fit` runs one per batch size.
+
+    Hidden layers must be ``relu`` or ``linear`` (:meth:`Sequential._pass` says whether a
+    model qualifies).
+    """
+
+    def __init__(self, model: Sequential, batch_size: int) -> None:
+        dtype = model._dtype
+        count = model._params.shape[0]
+        classes = model.layers[-1].units
+        # One member computes on 2-D views: NumPy's matmul and reductions run the same inner
+        # loops on a stack of one matrix as on the matrix, and the views cost fewer calls' setup.
+        self._squeeze = count == 1
+        self._from_logits = model._from_logits
+        self._low, self._high = _clip_bounds(dtype)
+        self._batch_size = dtype.type(batch_size)
+        self._scale = 1 / self._batch_size
+        self._weights_t = [self._own(w.swapaxes(-1, -2)) for w in model._layer_weights]
+        self._kernels = [self._own(kernel) for kernel in model._kernels]
+        self._grads = [self._own(grads) for grads in model._layer_grads]
+        self._relu = [layer.activation == "relu" for layer in model.layers[:-1]]
+
+        def empty(*shape: int, kind: Any = dtype) -> FloatArray:
+            return self._own(np.empty((count, *shape), dtype=kind))
+
+        hidden = [layer.units for layer in model.layers[:-1]]
+        self._hidden = [
+            self._own(np.ones((count, units + 1, batch_size), dtype=dtype)) for units in hidden
+        ]
+        self._values = [buffer[..., :-1, :] for buffer in self._hidden]
+        self._derivatives = [empty(units, batch_size) for units in hidden]
+        self._masks = [empty(units, batch_size, kind=bool) for units in hidden]
+        self.probabilities = np.empty((count, classes, batch_size), dtype=dtype)
+        """The softmax probabilities (members, classes, B) of the last :meth:`run`."""
+        self._probabilities = self._own(self.probabilities)
+        self._logits, self._exponentials = empty(classes, batch_size), empty(classes, batch_size)
+        self._scratch = empty(classes, batch_size)
+        self._delta = empty(classes, batch_size)  # C order: see Sequential._losses
+        # Each layer's delta, transposed for its weights' gradient (inputs @ delta.T).
+        self._deltas_t = [d.swapaxes(-1, -2) for d in (*self._derivatives, self._delta)]
+        self._delta_t = self._delta.swapaxes(-1, -2)
+        self._column, self._column_2 = empty(1, batch_size), empty(1, batch_size)
+        self._losses, self._row = empty(batch_size), empty(batch_size)
+        self._equal = empty(batch_size, kind=bool)
+        self.loss = np.empty(count, dtype=dtype)
+        """The batch-mean loss per member of the last :meth:`run`."""
+        self._loss = self.loss.reshape(()) if self._squeeze else self.loss
+
+    def _own(self, array: NDArray[Any]) -> NDArray[Any]:
+        return array[0] if self._squeeze else array
+
+    def run(self, x: FloatArray, y: FloatArray) -> None:
+        """Forward, loss and backprop of one batch ``x``, ``y`` (leading axis 1 or all members)."""
+        if self._squeeze:
+            x, y = x[0], y[0]
+        inputs = x
+        for weights_t, values, buffer, relu in zip(
+            self._weights_t, self._values, self._hidden, self._relu, strict=False
+        ):
+            np.matmul(weights_t, inputs, out=values)
+            if relu:
+                np.maximum(values, 0, out=values)
+            inputs = buffer
+        logits, exponentials, probabilities, scratch = (
+            self._logits, self._exponentials, self._probabilities, self._scratch
+        )  # fmt: skip
+        column, sums, losses, delta = self._column, self._column_2, self._losses, self._delta
+        np.matmul(self._weights_t[-1], inputs, out=logits)
+        if self._from_logits:  # network._logits_crossentropy
+            np.maximum.reduce(logits, axis=-2, keepdims=True, out=column)
+            np.subtract(logits, column, out=scratch)  # shifted
+            np.exp(scratch, out=exponentials)
+            np.add.reduce(exponentials, axis=-2, keepdims=True, out=sums)
+            np.log(sums, out=column)
+            np.subtract(column, scratch, out=scratch)
+            np.multiply(y, scratch, out=scratch)
+            np.add.reduce(scratch, axis=-2, out=losses)
+            np.divide(exponentials, sums, out=probabilities)
+            np.subtract(probabilities, y, out=delta)
+        else:  # network._softmax, _true_class and the clip of Sequential._losses
+            np.maximum.reduce(logits, axis=-2, keepdims=True, out=column)
+            np.subtract(logits, column, out=scratch)
+            np.exp(scratch, out=exponentials)
+            np.add.reduce(exponentials, axis=-2, keepdims=True, out=sums)
+            np.divide(exponentials, sums, out=probabilities)
+            np.add.reduce(probabilities, axis=-2, keepdims=True, out=column)
+            np.divide(probabilities, column, out=exponentials)  # normalised
+            np.multiply(exponentials, y, out=scratch)
+            true_class, clipped = self._row, losses
+            np.add.reduce(scratch, axis=-2, out=true_class)
+            np.maximum(true_class, self._low, out=clipped)
+            np.minimum(clipped, self._high, out=clipped)
+            np.subtract(exponentials, y, out=delta)
+            np.equal(clipped, true_class, out=self._equal)
+            np.multiply(delta, self._equal[..., None, :], out=delta)
+            np.log(clipped, out=losses)
+            np.negative(losses, out=losses)
+        np.add.reduce(losses, axis=-1, out=self._loss)
+        np.divide(self._loss, self._batch_size, out=self._loss)
+        np.multiply(delta, self._scale, out=delta)  # d(mean loss)/d(logits) = (p - y)/B
+        deltas_t = self._deltas_t
+        for index in range(len(self._grads) - 1, 0, -1):
+            np.matmul(self._hidden[index - 1], deltas_t[index], out=self._grads[index])
+            delta = np.matmul(self._kernels[index], delta, out=self._derivatives[index - 1])
+            if self._relu[index - 1]:
+                mask = self._masks[index - 1]
+                np.greater(self._values[index - 1], 0, out=mask)
+                np.multiply(delta, mask, out=delta)
+        np.matmul(x, deltas_t[0], out=self._grads[0])

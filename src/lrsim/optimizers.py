@@ -279,6 +279,17 @@ class Optimizer(abc.ABC, Generic[StateT]):
             self._update_in_place(variable, gradient, state, rate, scratch=scratch)
         state.iterations[...] += 1
 
+    def _step(
+        self, variable: FloatArray, gradient: FloatArray, state: StateT, scratch: Scratch
+    ) -> None:
+        """:meth:`update_in_place` at the optimizer's rate, for a caller that checked the
+        arrays and runs inside ``np.errstate(all="ignore")`` (:func:`lrsim.training.fit`)."""
+        # One rate: a NumPy scalar rounds as the array does, at a fraction of the call's cost.
+        stored = self._learning_rate
+        rate = stored[()] if stored.ndim == 0 else _per_member(stored, variable.ndim)
+        self._update_in_place(variable, gradient, state, rate, scratch=scratch)
+        state.iterations[...] += 1
+
     def update(
         self,
         variable: ArrayLike,
@@ -745,7 +756,7 @@ class Adam(Optimizer[AdamState]):
         scratch: Scratch,
     ) -> None:
         cast = variable.dtype.type
-        t = cast(state.iterations + 1)
+        t = cast(int(state.iterations) + 1)
         alpha = learning_rate * np.sqrt(1 - cast(self.beta_2) ** t) / (1 - cast(self.beta_1) ** t)
         step, denominator = scratch
         m, v, v_hat, _ = state

@@ -303,6 +303,12 @@ def fit(
     apply_gradients = _compile(model, optimizer, callbacks)
     batch_begin = [cb for cb in callbacks if _overrides(cb, "on_train_batch_begin")]
     batch_end = [cb for cb in callbacks if _overrides(cb, "on_train_batch_end")]
+    # Views into the epoch's shuffled copies, and the model's reused arrays for each batch size:
+    # the loop then makes no array of its own.
+    batch_steps = [
+        ((start, stop), data.x[..., start:stop], data.y[..., start:stop], model._pass(stop - start))
+        for start, stop in batches.bounds
+    ]
 
     logs: dict[str, Any] = {}
     for callback in callbacks:
@@ -314,19 +320,21 @@ def fit(
             data.permute()
             statistics.start_epoch()
             running_at_start = ~members.stopped
-            for batch, (start, stop) in enumerate(batches.bounds):
+            for batch, (bounds, x_batch, y_batch, step) in enumerate(batch_steps):
                 for callback in batch_begin:
                     callback.on_train_batch_begin(batch)
                 # The batch's loss is computed before its update, as Keras reports it.
-                loss, probabilities = model.batch_gradients(
-                    data.x[..., start:stop], data.y[..., start:stop]
-                )
+                if step is None:
+                    loss, probabilities = model.batch_gradients(x_batch, y_batch)
+                else:
+                    step.run(x_batch, y_batch)
+                    loss, probabilities = step.loss, step.probabilities
                 members.stop_diverged(loss, epoch, batch)
                 if members.all_stopped():
                     break
                 apply_gradients()
                 members.keep_stopped_as_they_were()
-                statistics.record(batch, (start, stop), loss, probabilities, ~members.stopped)
+                statistics.record(batch, bounds, loss, probabilities, members.running)
                 if batch_end:
                     batch_logs = _member_logs(statistics.means(last_batch=batch), model)
                     for callback in batch_end:
@@ -452,7 +460,7 @@ def _compile(
     scratch = (np.empty_like(model.params), np.empty_like(model.params))
 
     def apply_gradients() -> None:
-        optimizer.update_in_place(model.params, model.grads, state, scratch=scratch)
+        optimizer._step(model.params, model.grads, state, scratch)
 
     model.optimizer = optimizer
     members = model.params.shape[0]
@@ -570,16 +578,23 @@ class _Members:
         self.diverged = np.zeros(self.count, dtype=bool)
         self._frozen_params = model.params.copy()
         self._frozen_learning_rate = np.zeros(self.count)
+        self._changed()
+
+    def _changed(self) -> None:
+        """Note a change of ``stopped``: the loop asks on every batch, NumPy need not answer."""
+        self.running = ~self.stopped
+        self._any_stopped = bool(self.stopped.any())
+        self._all_stopped = bool(self.stopped.all())
 
     def all_stopped(self) -> bool:
-        return bool(self.stopped.all())
+        return self._all_stopped
 
     def _learning_rates(self) -> NDArray[np.float64]:
         return np.broadcast_to(self._optimizer.learning_rate, (self.count,))
 
     def stop_diverged(self, loss: FloatArray, epoch: int, batch: int) -> None:
         """Stop the members whose batch loss is not finite; the history says where."""
-        if math.isfinite(loss.sum()):
+        if math.isfinite(np.add.reduce(loss)):  # loss.sum(), without its Python wrapper
             return
         new = ~np.isfinite(loss) & ~self.stopped
         for member in np.flatnonzero(new):
@@ -590,10 +605,11 @@ class _Members:
         self._frozen_params[new] = self._model.params[new]
         self._frozen_learning_rate[new] = self._learning_rates()[new]
         self.stopped |= new
+        self._changed()
 
     def keep_stopped_as_they_were(self) -> None:
         """Undo the update of stopped members: the ensemble's step moved every member."""
-        if self.stopped.any():
+        if self._any_stopped:
             np.copyto(self._model.params, self._frozen_params, where=self.stopped[:, None])
 
     def stop_requested(self) -> None:
@@ -602,6 +618,7 @@ class _Members:
         requested = np.broadcast_to(stop_training, (self.count,)) & ~self.stopped
         self._frozen_params[requested] = self._model.params[requested]
         self.stopped |= requested
+        self._changed()
 
     def end_epoch(self, recorded: NDArray[np.bool_]) -> None:
         """After the epoch-end callbacks: stop the members they asked to stop, and give every
