@@ -201,6 +201,67 @@ def settle_site_files(app: Sphinx, exception: Exception | None) -> None:
         (Path(app.outdir) / "CNAME").unlink(missing_ok=True)
 
 
+SUPERSCRIPTS = str.maketrans("0123456789+-−()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁽⁾ⁿ")
+SUBSCRIPTS = str.maketrans("0123456789+-−()k", "₀₁₂₃₄₅₆₇₈₉₊₋₋₍₎ₖ")
+SPACED = {"=", "<", ">", "≤", "≥", "≈", "≠", "→", "∈"}
+
+
+def plain_math(latex: str) -> str:
+    r"""A formula as plain text, for a page's description, which cannot hold MathML.
+
+    >>> plain_math(r"y = x^2"), plain_math(r"2/\lambda_{\max}"), plain_math(r"\eta < 2/L")
+    ('y = x²', '2/λ_max', 'η < 2/L')
+    """
+    from xml.etree import ElementTree
+
+    from latex2mathml.converter import convert
+
+    def text(element: ElementTree.Element) -> str:
+        tag = element.tag.rsplit("}", 1)[-1]
+        parts = [text(child) for child in element]
+        if tag in {"msup", "msub"} and len(parts) == 2:
+            table, mark = (SUPERSCRIPTS, "^") if tag == "msup" else (SUBSCRIPTS, "_")
+            small = parts[1].translate(table)
+            if all(ord(c) in table for c in parts[1]):
+                return parts[0] + small
+            return (
+                parts[0]
+                + mark
+                + (parts[1] if len(parts[1]) == 1 or mark == "_" else f"({parts[1]})")
+            )
+        if tag == "mfrac" and len(parts) == 2:
+            return "/".join(parts)
+        if tag == "msqrt":
+            return "√" + "".join(parts)
+        own = (element.text or "").strip()
+        if tag == "mo" and own in SPACED:
+            return f" {own} "
+        return own + "".join(parts)
+
+    return re.sub(r" +", " ", text(ElementTree.fromstring(convert(latex)))).strip()
+
+
+def plain_math_for_descriptions(app: Sphinx, pagename: str, templatename: str,
+                                context: dict[str, Any], doctree: Any) -> None:  # fmt: skip
+    """Before sphinxext-opengraph reads the first paragraph (the body is already written):
+    formulas become plain text, not LaTeX source."""
+    if doctree is None:
+        return
+    for node in list(doctree.findall(nodes.math)):
+        node.replace_self(nodes.Text(plain_math(node.astext())))
+
+
+def root_links_on_404(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
+                      doctree: Any) -> None:  # fmt: skip
+    """The 404 page is served at any depth: its text's links start from the site's root path
+    (sphinx-notfound-page does this for the theme's links and files, not for the text)."""
+    if pagename == app.config.notfound_pagename and "body" in context:
+        prefix = app.config.notfound_urls_prefix
+        context["body"] = re.sub(
+            r'href="(?![a-z]+:|#|/)([^"]+)"', rf'href="{prefix}\1"', context["body"]
+        )
+
+
 def download_menu(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
                   doctree: Any) -> None:  # fmt: skip
     """The theme's download menu: notebook (executable pages), source, and the book's PDF."""
@@ -281,6 +342,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", draw_preview_mark)
     # After the book theme has made its menu (priority 500).
     app.connect("html-page-context", download_menu, priority=600)
+    app.connect("html-page-context", plain_math_for_descriptions, priority=400)
+    app.connect("html-page-context", root_links_on_404)
     app.connect("env-updated", find_notebooks)
     app.connect("build-finished", write_notebooks)
     app.connect("build-finished", settle_site_files, priority=900)  # after the extensions'
