@@ -50,8 +50,6 @@ def test_editing_a_constant_in_lrsim_reexecutes_and_changes_the_rendered_number(
     docs.mkdir()
     shutil.copy(ROOT / "docs" / "conf.py", docs / "conf.py")
     shutil.copy(ROOT / "docs" / "references.bib", docs / "references.bib")
-    # sphinx-notfound-page's own 404 page crashes pydata-sphinx-theme; the book writes its own.
-    shutil.copy(ROOT / "docs" / "404.md", docs / "404.md")
     for folder in ("_ext", "_static", "_fonts"):  # the book's own extensions and assets
         shutil.copytree(
             ROOT / "docs" / folder, docs / folder, ignore=shutil.ignore_patterns("__py*")

@@ -262,6 +262,15 @@ def root_links_on_404(app: Sphinx, pagename: str, templatename: str, context: di
         )
 
 
+def empty_toctree_on_404(app: Sphinx, pagename: str, templatename: str,
+                         context: dict[str, Any], doctree: Any) -> None:  # fmt: skip
+    """sphinx-notfound-page's toctree() gives None for a book without a toctree, where Sphinx
+    gives "" and pydata-sphinx-theme needs a string (after notfound's 400, before the theme)."""
+    if pagename == app.config.notfound_pagename and "toctree" in context:
+        toctree = context["toctree"]
+        context["toctree"] = lambda *args, **kwargs: toctree(*args, **kwargs) or ""
+
+
 def download_menu(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
                   doctree: Any) -> None:  # fmt: skip
     """The theme's download menu: notebook (executable pages), source, and the book's PDF."""
@@ -344,6 +353,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", download_menu, priority=600)
     app.connect("html-page-context", plain_math_for_descriptions, priority=400)
     app.connect("html-page-context", root_links_on_404)
+    app.connect("html-page-context", empty_toctree_on_404, priority=450)
     app.connect("env-updated", find_notebooks)
     app.connect("build-finished", write_notebooks)
     app.connect("build-finished", settle_site_files, priority=900)  # after the extensions'
