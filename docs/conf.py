@@ -130,9 +130,10 @@ numfig = True
 numfig_secnum_depth = 0
 numfig_format = {"figure": "Figure %s", "table": "Table %s", "code-block": "Listing %s"}
 # OpenGraph/Twitter tags: a description from each page's first paragraph and a preview card
-# drawn at build time (sphinxext-opengraph's social cards, with takeaway's mark).
+# drawn at build time (sphinxext-opengraph's social cards). Their mark is the favicon as a PNG
+# (the cards take no SVG); a path relative to docs/, because it is part of each card's name.
 ogp_site_name = project
-ogp_social_cards = {"line_color": "#D55E00"}
+ogp_social_cards = {"line_color": "#D55E00", "image_mini": "_static/preview-mark.png"}
 # sitemap.xml lists pages at their plain URLs (no language or version folders).
 sitemap_url_scheme = "{link}"
 sitemap_excludes = ["404.html", "search.html", "genindex.html"]

@@ -20,8 +20,6 @@ Issue 17's machinery; ``conf.py`` only turns it on and sets the stock extensions
 * **Cite this book.** ``{cite-this-book}`` renders a BibTeX entry made from ``CITATION.cff``.
 * **The build's commit and date** close the footer: the commit of the checkout and the day of
   ``SOURCE_DATE_EPOCH`` (the commit's time, set by ``lrsim_build``), never the clock's.
-* **The preview image's mark**, drawn by matplotlib at build time like the favicon (the
-  social cards of sphinxext-opengraph take PNG only).
 """
 
 from __future__ import annotations
@@ -95,31 +93,6 @@ def configure(app: Sphinx, config: Config) -> None:
     config.notfound_urls_prefix = urlsplit(url).path
     stamp = f'<p class="lrsim-build-stamp">{build_stamp()}</p>'
     config.html_theme_options = {**config.html_theme_options, "extra_footer": stamp}
-
-
-def draw_preview_mark(app: Sphinx) -> None:
-    """The favicon's V and zig-zag as a PNG, for the corner of every page's preview card."""
-    import matplotlib
-
-    matplotlib.use("agg")
-    import matplotlib.pyplot as plt
-
-    path = Path(app.doctreedir) / "takeaway" / "preview-mark.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig = plt.figure(figsize=(1, 1), dpi=128)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_axis_off()
-    ax.set(xlim=(0, 32), ylim=(32, 0))
-    ax.plot([4 + 24 * t for t in _unit(41)], [6 + 88 * t * (1 - t) for t in _unit(41)],
-            color="#333333", linewidth=3)  # fmt: skip
-    ax.plot([7, 25, 9, 23], [14, 14, 22, 22], color="#D55E00", linewidth=2.5)
-    fig.savefig(path, transparent=True, metadata={"Software": None})
-    plt.close(fig)
-    app.config.ogp_social_cards = {**(app.config.ogp_social_cards or {}), "image_mini": str(path)}
-
-
-def _unit(count: int) -> list[float]:
-    return [i / (count - 1) for i in range(count)]
 
 
 def is_notebook(source: str) -> bool:
@@ -348,7 +321,6 @@ class CiteThisBook(SphinxDirective):
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", configure)
-    app.connect("builder-inited", draw_preview_mark)
     # After the book theme has made its menu (priority 500).
     app.connect("html-page-context", download_menu, priority=600)
     app.connect("html-page-context", plain_math_for_descriptions, priority=400)
