@@ -35,7 +35,7 @@ PRINT_CSS = """
 .headerlink, #pst-back-to-top, .eta-explorer { display: none !important; }
 figure, .cell_output, table, pre, math[display="block"] { break-inside: avoid; }
 h1, h2, h3 { break-after: avoid; }
-section > h1 { break-before: page; }
+span[id^="document-"] + section { break-before: page; }  /* each chapter on a new page */
 """
 
 
