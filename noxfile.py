@@ -13,6 +13,7 @@ of ``pyproject.toml``, and ``nox -s upgrade`` tries the newest versions its boun
 from __future__ import annotations
 
 import filecmp
+import hashlib
 import os
 import shutil
 import subprocess
@@ -25,9 +26,11 @@ import nox.virtualenv
 ROOT = Path(__file__).parent
 sys.path.insert(0, str(ROOT / "tools"))
 from sphinx_command import sphinx_arguments  # found through the line above
+from working_tree import copy_working_tree  # found through the line above
 
 BUILD = ROOT / "build"
 LOCK_COMMAND = "nox -s lock"
+INPUTS = ("pyproject.toml", "uv.lock")  # what an environment is installed from
 
 # Only uv installs from uv.lock.
 nox.options.default_venv_backend = "uv"
@@ -51,20 +54,35 @@ def check_lock(session: nox.Session, project: Path = ROOT) -> None:
         )
 
 
-def sync(session: nox.Session, env: Path | str, *groups: str, project: Path = ROOT) -> None:
-    """Make env hold exactly lrsim (editable) and the named groups as project's uv.lock pins them."""
-    session.run_install(
+def sync(session: nox.Session, env: Path | str, *groups: str, project: Path = ROOT) -> bool:
+    """Make env hold exactly lrsim (editable) and the named groups as project's uv.lock pins them;
+    False if nox skipped it (``--no-install``)."""
+    return session.run_install(
         nox.virtualenv.UV, "sync", "--locked", "--no-default-groups",
         *(f"--group={group}" for group in groups), f"--project={project}",
         env={"UV_PROJECT_ENVIRONMENT": str(env)},
         external=True,
-    )  # fmt: skip
+    ) is not None  # fmt: skip
 
 
 def install_groups(session: nox.Session, *groups: str) -> None:
-    """Install lrsim (editable) and the named dependency groups from uv.lock into the session."""
+    """Install lrsim (editable) and the named dependency groups from uv.lock into the session,
+    unless a stamp in the environment says it already holds them for today's pyproject.toml and
+    uv.lock: the check and the sync cost a second even when nothing changed.
+
+    A new environment has no stamp (`nox -s NAME --reuse-venv=no` makes one, e.g. after
+    installing something into it by hand).
+    """
+    env = Path(session.virtualenv.location)
+    stamp = env / "lrsim-install-inputs"
+    files = [(ROOT / name).read_bytes() for name in INPUTS]
+    inputs = hashlib.sha256(b"\0".join([*map(str.encode, groups), *files])).hexdigest()
+    if stamp.is_file() and stamp.read_text() == inputs:
+        session.log(f"{' and '.join(INPUTS)} unchanged since {env.name} was installed")
+        return
     check_lock(session)
-    sync(session, session.virtualenv.location, *groups)
+    if sync(session, env, *groups):
+        stamp.write_text(inputs)
 
 
 def in_env(env: Path) -> dict[str, str]:
@@ -188,15 +206,7 @@ def upgrade(session: nox.Session) -> None:
     work = BUILD / "upgrade"
     tree = work / "tree"
     shutil.rmtree(work, ignore_errors=True)
-    # Tracked and untracked files, as git sees them: the book as it would be committed.
-    listing = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, check=True, text=True,
-    ).stdout  # fmt: skip
-    for name in filter(None, listing.split("\0")):
-        if (ROOT / name).is_file():
-            (tree / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, tree / name)
+    copy_working_tree(tree)
 
     locked = fresh_build(session, work / "locked", "test", project=tree)
     session.run(nox.virtualenv.UV, "lock", "--upgrade", "--project", tree, external=True)
@@ -227,9 +237,10 @@ def upgrade(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check, ruff format --check and mypy --strict on src."""
+    """ruff check, ruff format --check and mypy --strict on src; ruff check on the pages' code."""
     install_groups(session, "lint")
     session.run("ruff", "check", ".")
+    session.run("python", "tools/lint_pages.py")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
 

@@ -29,6 +29,7 @@ extensions = [
     "minus_signs",  # docs/_ext: glued negative numbers get a true minus sign
     "table_tokens",  # docs/_ext: tokens such as 2/η or 0.9–1.2 stay on one line in tables
     "theme_figures",  # docs/_ext: figures drawn inline in the colours of the reader's theme
+    "explorers",  # docs/_ext: a page with an explorer loads its scripts, no other page does
     "sphinx.ext.githubpages",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
@@ -67,8 +68,8 @@ bibtex_default_style = "authoryear"  # docs/_ext/author_year.py
 
 # --- Execution: every page runs at build time; any error or stderr output fails the build ---
 nb_execution_mode = "cache"
-# nb_execution_cache_path is build/jupyter_cache/<digest of lrsim's source and the cross-check
-# record>, set by lrsim_build.
+# nb_execution_cache_path is build/jupyter_cache, where lrsim_build gives every page a folder
+# named after the lrsim modules and files it reads.
 nb_execution_excludepatterns: list[str] = []
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
@@ -91,7 +92,6 @@ html_css_files = ["lrsim.css", "icons.css"]
 html_search_scorer = str(DOCS / "_ext" / "search_scorer.js")
 html_favicon = "_static/favicon.svg"
 html_js_files = [
-    ("eta-explorer.js", {"defer": "defer"}),
     # The themes wire only the first of their two menu buttons (docs/_static/sidebar-toggles.js).
     ("sidebar-toggles.js", {"defer": "defer"}),
     # Wide tables: a scroll cue, a tab stop and a name (docs/_static/tables.js).

@@ -92,3 +92,26 @@ def test_epochs_to_reach_ignores_nan_and_reports_never_as_minus_one() -> None:
 def test_torch_reference_rejects_unknown_threshold_mode() -> None:
     with pytest.raises(ValueError, match="threshold_mode"):
         torch_plateau_schedule([1.0], threshold_mode="relative")  # type: ignore[arg-type]
+
+
+def test_scaled_weight_losses_find_where_the_loss_stops_being_a_number():
+    from lrsim.diagnostics import scaled_weight_losses
+    from lrsim.experiments import CASE_STUDY
+
+    data = CASE_STUDY.data()
+    model = CASE_STUDY.model(seed=0, dtype="float32", backend="tensorflow")
+    before = model.get_weights()
+    losses, finite = scaled_weight_losses(
+        model, data.x_train, data.y_train, 10.0 ** np.arange(0, 21, 4)
+    )
+    assert losses[0] == pytest.approx(
+        float(model.loss_and_gradients(data.x_train, data.y_train)[0])
+    )
+    assert losses[1] > losses[0]  # from the logits, the loss grows with the weights
+    assert np.isnan(losses[-1])
+    assert finite[0]
+    assert not finite[-1]
+    for weight, kept in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(weight, kept)  # the model is as it was
+    with pytest.raises(ValueError, match="scales"):
+        scaled_weight_losses(model, data.x_train, data.y_train, [1.0, 0.0])

@@ -20,6 +20,7 @@ from lrsim.quadratic import (
     least_squares,
     loss,
     optimal_learning_rate,
+    optimal_momentum,
     optimal_rate,
 )
 
@@ -80,6 +81,28 @@ def test_optimal_learning_rate_minimises_the_rate_and_gives_kappa_formula(matrix
     assert convergence_rate(matrix, best) == pytest.approx((kappa - 1) / (kappa + 1), rel=1e-9)
     assert optimal_rate(matrix) == pytest.approx((kappa - 1) / (kappa + 1), rel=1e-12)
     assert 1 / eigenvalues(matrix)[-1] <= best < critical_learning_rate(matrix)
+
+
+def heavy_ball_rate(matrix: np.ndarray, eta: float, beta: float) -> float:
+    """The worst growth per step of SGD(momentum=beta) on ½wᵀAw, over its eigendirections."""
+    from lrsim.adam_dynamics import spectral_radius
+
+    return float(np.max(spectral_radius(eta * eigenvalues(matrix), beta, "heavy_ball")))
+
+
+@settings(max_examples=20, deadline=None)
+@given(kappa=st.floats(1.5, 1e3), largest=st.floats(0.1, 100.0))
+def test_optimal_momentum_beats_every_nearby_pair_and_gradient_descent(kappa, largest):
+    matrix = np.diag([largest / kappa, largest])
+    eta, beta = optimal_momentum(matrix)
+    best = heavy_ball_rate(matrix, eta, beta)
+    root = np.sqrt(kappa)
+    assert best == pytest.approx((root - 1) / (root + 1), rel=1e-6)  # eigvals at a double root
+    assert best < optimal_rate(matrix)
+    for eta_factor in (0.97, 1.0, 1.03):
+        for beta_shift in (-0.02, 0.0, 0.02):
+            if (eta_factor, beta_shift) != (1.0, 0.0) and beta + beta_shift >= 0:
+                assert heavy_ball_rate(matrix, eta * eta_factor, beta + beta_shift) > best
 
 
 def test_d2l_example_has_the_factors_and_optimum_of_the_page():
@@ -191,3 +214,18 @@ def test_quartic_on_the_basin_edge_flips_for_ever():
 def test_bad_input_names_the_argument(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("reduction", ["sum", "sum_over_batch_size"])
+def test_least_squares_gradient_is_the_derivative_of_its_loss(reduction):
+    problem = least_squares(50, n_features=3, seed=2, reduction=reduction)
+    points = np.random.default_rng(0).normal(size=(4, 3))
+    step = 1e-6
+    numeric = np.stack(
+        [
+            (problem.loss(points + step * e) - problem.loss(points - step * e)) / (2 * step)
+            for e in np.eye(3)
+        ],
+        axis=-1,
+    )
+    np.testing.assert_allclose(problem.gradient(points), numeric, rtol=1e-6)

@@ -16,7 +16,10 @@ from urllib.parse import urlsplit
 import numpy as np
 from conftest import ROOT, page_text
 
-from lrsim.parabola import classify, contraction_factor, iterate
+from lrsim.adam_dynamics import adam_on_parabola, momentum_threshold
+from lrsim.optimizers import Adam
+from lrsim.parabola import SEED_CURVATURE, critical_learning_rate, optimal_learning_rate
+from lrsim.quadratic import optimal_momentum
 
 log = logging.getLogger(__name__)
 
@@ -197,37 +200,64 @@ def test_an_inline_formula_ending_in_a_relation_adds_no_space_after_it(site, pag
     assert [(mo, path) for mo, path in endings if 'rspace="0em"' not in mo] == []
 
 
-def explorer_data(site: Path) -> dict:
-    html = (site / "parabola" / "02-regimes.html").read_text(encoding="utf-8")
-    widget = re.search(
-        r'class="eta-explorer".*?<script type="application/json">(.*?)</script>', html
+EXPLORER_PAGES = {
+    "parabola": "parabola/02-regimes.html",
+    "momentum": "beyond/01-curvature.html",
+    "adam": "adam/01-adam-on-the-parabola.html",
+    "schedules": "practice/01-choosing-a-learning-rate.html",
+}
+EXPLORER = re.compile(
+    r'<div class="lrsim-explorer" data-explorer="([a-z-]+)" hidden[^>]*>'
+    r'<script type="application/json">(.*?)</script></div>'
+)
+
+
+def explorers(site: Path, path: str) -> dict[str, dict]:
+    """The explorers of a built page, by name, with their settings."""
+    html = (site / path).read_text(encoding="utf-8")
+    return {name: json.loads(data) for name, data in EXPLORER.findall(html)}
+
+
+def test_each_explorer_is_on_its_page_and_only_its_pages_load_explorer_scripts(site, pages):
+    for path in pages:
+        html = (site / path).read_text(encoding="utf-8")
+        scripts = re.findall(r'<script defer="defer" src="[./]*_static/(explorer[a-z-]*)\.js', html)
+        names = [name for name, page in EXPLORER_PAGES.items() if page == path]
+        assert list(explorers(site, path)) == names, path
+        assert scripts == (["explorer", *(f"explorer-{name}" for name in names)] if names else [])
+
+
+def test_explorer_settings_are_lrsims_numbers(site):
+    parabola = explorers(site, EXPLORER_PAGES["parabola"])["parabola"]
+    assert (parabola["critical"], parabola["optimal"]) == (
+        critical_learning_rate(),
+        optimal_learning_rate(),
     )
-    assert widget, "the η explorer's data is missing from the regimes page"
-    return json.loads(widget.group(1))
+    assert parabola["curvature"] == SEED_CURVATURE
+    momentum = explorers(site, EXPLORER_PAGES["momentum"])["momentum"]
+    hessian = np.diag([momentum["lambda_max"] / momentum["kappa"]["value"], momentum["lambda_max"]])
+    eta, beta = optimal_momentum(hessian)
+    assert f"η = {eta:.2f} with β = {beta:.2f}" in momentum["hint"]
+    adam = explorers(site, EXPLORER_PAGES["adam"])["adam"]
+    keras = Adam()
+    assert (adam["beta_1"]["value"], adam["beta_2"]["value"], adam["epsilon"]) == (
+        keras.beta_1,
+        keras.beta_2,
+        keras.epsilon,
+    )
+    edge = momentum_threshold(keras.beta_1, "ema")
+    crossing = adam_on_parabola(0.1, steps=adam["steps"]).first_crossing(edge)[0]
+    assert f"climbs to {edge:g} and crosses it at step {crossing};" in adam["hint"]
+    schedules = explorers(site, EXPLORER_PAGES["schedules"])["schedules"]
+    assert schedules["warmup_start"] == schedules["peak"] / 10
+    assert 0 < schedules["warmup"]["value"] < schedules["total"]
 
 
-def test_eta_explorer_data_is_lrsims_iterates_regimes_and_rates(site):
-    data = explorer_data(site)
-    etas = np.array(data["etas"])
-    assert etas[0] <= 0
-    assert etas[-1] >= 1.2
-    np.testing.assert_allclose(np.diff(etas), data["eta_step"], atol=1e-12)
-    np.testing.assert_array_equal(data["paths"], iterate(etas, x0=data["x0"], steps=data["steps"]))
-    np.testing.assert_array_equal(data["rates"], np.abs(contraction_factor(etas)))
-    assert data["regimes"] == [classify(eta).value for eta in etas]
-    at = {round(eta, 2): index for index, eta in enumerate(data["etas"])}
-    assert data["regimes"][at[1.2]] == "divergent"
-    assert data["outcomes"][at[1.2]] == "diverges"
-    assert data["outcomes"][at[0.8]] == "converges"
-    assert data["regimes"][at[0.5]] == "one step"
-    assert data["regimes"][at[1.0]] == "period two"
-
-
-def test_eta_explorer_page_keeps_a_no_script_fallback(site):
-    html = (site / "parabola" / "02-regimes.html").read_text(encoding="utf-8")
-    assert re.search(r"<noscript>.*?figures above.*?</noscript>", html)
-    assert re.search(r'class="eta-explorer" hidden', html)  # shown by the script only
-    assert 'id="fig-eta-grid"' in html
+def test_every_explorer_page_keeps_a_no_script_fallback(site):
+    for path in EXPLORER_PAGES.values():
+        html = (site / path).read_text(encoding="utf-8")
+        assert re.search(r"<noscript>.*?figures on this page.*?</noscript>", html), path
+        assert re.search(r'<svg[^>]*class="lrsim-figure"', html), path  # the static figures
 
 
 class SvgText(HTMLParser):

@@ -7,19 +7,26 @@
   matplotlib stamps the SVGs with it instead of the clock's. ``IPYTHONDIR`` points into
   ``build/`` so that no user startup file runs in a build. A stray ``MPLBACKEND`` is removed,
   because it makes matplotlib-inline drop every figure while the build still passes.
+* **Kernels that start and stop fast.** Each page still gets a fresh kernel, started without
+  IPython's history database and stopped at once (not gracefully) when its outputs are in:
+  together about a third of a second per page.
 * **Parallel kernels that cannot collide.** With ``-j`` the reading processes start kernels at
   the same time, and each picks "free" TCP ports on its own: two kernels could be handed the
   same port ("Address already in use"). :class:`UnixSocketKernelManager` talks to kernels over
   Unix sockets named after a fresh UUID. Nothing in MyST-NB or jupyter-cache passes settings
   down to nbclient, whose kernel manager is whatever ``jupyter_client.AsyncKernelManager`` is
   when a page executes: this extension replaces it.
-* **An execution cache keyed on what the pages read.** MyST-NB's cache hashes a page's code
-  cells only. The cache folder is named after a digest of lrsim's source and of the cross-check
-  record (which a page reads), so that a change to either re-executes every page; the same
-  digest is the config value ``lrsim_source_digest``, so that Sphinx re-reads every page too.
-  A ``-D nb_execution_cache_path=...`` on the command line (as the build benchmark passes) is
-  kept. The cache's database is created before the parallel readers start, since each would
-  otherwise create its tables at the same time as another ("table settings already exists").
+* **An execution cache keyed on what each page reads.** MyST-NB's cache hashes a page's code
+  cells only. Each page gets a cache folder of its own, ``<cache>/<docname>/<key>``, where the
+  key is a digest of the lrsim modules the page imports, closed over lrsim's own imports (read
+  with :mod:`ast`, nothing executed), and of the files its code names (the cross-check record),
+  so that an edit of ``schedules.py`` re-executes the pages that use schedules and no other.
+  The same files are the page's Sphinx dependencies (``env.note_dependency``): Sphinx re-reads
+  exactly the pages whose inputs changed. ``import lrsim`` (the whole namespace) or a name
+  taken from ``lrsim`` itself (``source_digest`` reads every file) counts as all of lrsim. A
+  ``-D nb_execution_cache_path=...`` on the command line (as the build benchmark passes) is
+  kept as the folder the pages' folders go in. One folder per page also means one reading
+  process per cache database, so parallel readers never create the same tables at once.
 * **Extensions as inputs.** The config value ``lrsim_extensions_digest`` follows every file in
   ``docs/_ext``, so that a change in how pages are transformed reaches every page without a
   clean build.
@@ -29,25 +36,30 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 import subprocess
 import tempfile
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import jupyter_client
 from jupyter_client.manager import AsyncKernelManager
+from myst_nb.core.read import create_nb_reader
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.environment import BuildEnvironment
+from sphinx.util.parallel import make_chunks
 
 import lrsim
 
 DOCS = Path(__file__).resolve().parents[1]
 BUILD = DOCS.parent / "build"
 EXTENSIONS = DOCS / "_ext"
-CROSSCHECK_RECORD = DOCS / "reference" / "crosscheck.json"
 UNDATED = "1767225600"  # 2026-01-01, for a build outside a git clone
 
 
@@ -95,17 +107,207 @@ class UnixSocketKernelManager(AsyncKernelManager):
     def _ip_default(self) -> str:
         return str(Path(tempfile.gettempdir()) / f"lrsim-kernel-{uuid.uuid4().hex}")
 
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        # A page's kernel never looks back: IPython's history database only costs start-up.
+        arguments = [*(extra_arguments or []), "--HistoryManager.enabled=False"]
+        return super().format_kernel_cmd(arguments)
 
-def key_execution_cache(app: Sphinx, config: Config) -> None:
-    config.lrsim_source_digest = digest(lrsim.source_digest(), CROSSCHECK_RECORD)
+    async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        # The page's outputs are in; a graceful goodbye costs a fifth of a second per page.
+        await super().shutdown_kernel(now=True, restart=restart)
+
+
+PACKAGE = Path(lrsim.__file__).parent
+EVERYTHING = "lrsim.*"  # the whole namespace: every module and file of the package
+MAGIC = ("%", "!")  # IPython lines, which are not Python
+
+
+def module_file(name: str) -> Path | None:
+    """The source file of the lrsim module ``name`` (``lrsim.network``), None if there is none."""
+    parts = name.split(".")
+    if parts[0] != "lrsim":
+        return None
+    base = PACKAGE.joinpath(*parts[1:])
+    return next(
+        (path for path in (base / "__init__.py", base.with_suffix(".py")) if path.is_file()), None
+    )
+
+
+def imported_modules(tree: ast.AST, package: str = "") -> set[str]:
+    """The lrsim modules that code imports, anywhere in it; ``package`` resolves relative imports.
+
+    ``import lrsim`` (or ``import lrsim.x``, which binds ``lrsim`` too) and a name imported from
+    ``lrsim`` that is not a submodule reach the whole namespace: :data:`EVERYTHING`.
+
+    Examples
+    --------
+    >>> imported_modules(ast.parse("from lrsim.experiments import CASE_STUDY"))
+    {'lrsim.experiments'}
+    >>> imported_modules(ast.parse("import lrsim")) == {EVERYTHING}
+    True
+    """
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            if any(alias.name.split(".")[0] == "lrsim" for alias in node.names):
+                found.add(EVERYTHING)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                module = f"{base}.{node.module}" if node.module else base
+            else:
+                module = node.module or ""
+            if module.split(".")[0] != "lrsim":
+                continue
+            found.add(module)
+            for alias in node.names:
+                if module_file(f"{module}.{alias.name}"):
+                    found.add(f"{module}.{alias.name}")
+                elif module == "lrsim":
+                    found.add(EVERYTHING)
+    return found
+
+
+def lrsim_closure(names: set[str]) -> list[Path]:
+    """The files of lrsim that importing these modules executes or that code can reach: each
+    module, its parent packages and, transitively, every lrsim module they import.
+
+    Examples
+    --------
+    >>> module_file("lrsim.network") in lrsim_closure({"lrsim.experiments"})  # experiments imports it
+    True
+    """
+    if not names:
+        return []
+    files: set[Path] = {path for path in PACKAGE.rglob("*") if path.suffix != ".py"}
+    files = {path for path in files if path.is_file() and "__pycache__" not in path.parts}
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name == EVERYTHING:
+            files |= {path for path in PACKAGE.rglob("*.py") if "__pycache__" not in path.parts}
+            break
+        parts = name.split(".")
+        for end in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:end])
+            path = module_file(prefix)
+            if path is None or path in files:
+                continue
+            files.add(path)
+            package = prefix if path.name == "__init__.py" else prefix.rpartition(".")[0]
+            todo += imported_modules(ast.parse(path.read_bytes()), package)
+    return sorted(files)
+
+
+def named_file(folder: Path, value: object) -> Path | None:
+    """The existing file a string in a page's code names, relative to the page's folder."""
+    if not isinstance(value, str) or not value or "\n" in value or len(value) > 255:
+        return None
+    try:
+        return (folder / value).resolve() if (folder / value).is_file() else None
+    except (OSError, ValueError):
+        return None
+
+
+def page_inputs(code: list[str], folder: Path) -> list[Path]:
+    """What a page's code cells read: lrsim's files (:func:`lrsim_closure`) of the modules it
+    imports or names in a string, and every existing file a string in the code names, relative
+    to the page's folder (where the page runs)."""
+    modules: set[str] = set()
+    data: set[Path] = set()
+    for source in code:
+        python = "\n".join(
+            line for line in source.splitlines() if not line.lstrip().startswith(MAGIC)
+        )
+        try:
+            tree = ast.parse(python)
+        except SyntaxError:
+            modules.add(EVERYTHING)
+            continue
+        modules |= imported_modules(tree)
+        strings = [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)]
+        data |= {path for path in map(partial(named_file, folder), strings) if path}
+        # A module named in a string, for importlib.import_module("lrsim.x").
+        modules |= {value for value in strings if isinstance(value, str) and module_file(value)}
+    return [*lrsim_closure(modules), *sorted(data)]
+
+
+def code_cells(env: BuildEnvironment, path: Path, text: str) -> list[str] | None:
+    """The sources of a page's code cells as MyST-NB reads them; None if it is no notebook."""
+    reader = create_nb_reader(str(path), env.myst_config, env.mystnb_config, text)
+    if reader is None:
+        return None
+    return [cell.source for cell in reader.read(text).cells if cell.cell_type == "code"]
+
+
+def balance_reading(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Order the documents so that Sphinx's parallel readers get even shares of the execution.
+
+    Sphinx cuts the list into fixed-size runs, one process each, so in alphabetical order one
+    process got the case studies and five other executed pages: two thirds of a clean build's
+    execution. A page's cost is estimated as the length of its code (deterministic, so both
+    builds of ``nox -s reproducible`` read in one order): heaviest first, each into the run with
+    the least so far that has room.
+    """
+    if app.parallel <= 1 or len(docnames) < 2:
+        return
+    sizes = [len(run) for run in make_chunks(docnames, app.parallel)]
+    cost = {}
+    for docname in docnames:
+        path = Path(env.doc2path(docname))
+        code = code_cells(env, path, path.read_text(encoding="utf-8")) if path.is_file() else None
+        cost[docname] = sum(map(len, code or []))
+    runs: list[list[str]] = [[] for _ in sizes]
+    loads = [0] * len(sizes)
+    for docname in sorted(docnames, key=lambda name: (-cost[name], name)):
+        run = min((i for i in range(len(runs)) if len(runs[i]) < sizes[i]), key=loads.__getitem__)
+        runs[run].append(docname)
+        loads[run] += cost[docname]
+    docnames[:] = [docname for run in runs for docname in run]
+
+
+def key_page(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Point MyST-NB's cache for this page at the folder named after its inputs, and make them
+    the page's dependencies. MyST-NB reads ``env.mystnb_config`` when it parses the page, which
+    follows this event for the same page in the same process."""
+    env = app.env
+    config = env.mystnb_config
+    path = Path(env.doc2path(docname))
+    code = code_cells(env, path, source[0])
+    if code is None:
+        return
+    inputs = page_inputs(code, path.parent)
+    for dependency in inputs:
+        env.note_dependency(dependency)
+    # Names relative to the package or the page, not absolute: the same key in any checkout.
+    key = digest(
+        *(
+            part
+            for dependency in inputs
+            for part in (
+                dependency.relative_to(
+                    PACKAGE.parent if dependency.is_relative_to(PACKAGE) else path.parent
+                ).as_posix(),
+                dependency.read_bytes(),
+            )
+        )
+    )
+    folder = Path(app.config.nb_execution_cache_path) / docname / key
+    env.mystnb_config = config.copy(execution_cache_path=str(folder))
+
+
+def cache_compiled_templates(app: Sphinx) -> None:
+    # Jinja compiles the theme's templates in every run, a tenth of a no-op build.
+    templates = getattr(app.builder, "templates", None)
+    if templates is not None and hasattr(templates, "environment"):
+        folder = Path(app.doctreedir) / "jinja"
+        folder.mkdir(parents=True, exist_ok=True)
+        templates.environment.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+
+
+def default_cache_path(app: Sphinx, config: Config) -> None:
     if "nb_execution_cache_path" not in config.overrides:
-        config.nb_execution_cache_path = str(BUILD / "jupyter_cache" / config.lrsim_source_digest)
-
-
-def create_execution_cache(app: Sphinx) -> None:
-    from jupyter_cache import get_cache
-
-    get_cache(app.config.nb_execution_cache_path).db  # noqa: B018 (creates the tables)
+        config.nb_execution_cache_path = str(BUILD / "jupyter_cache")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -113,9 +315,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     os.environ["IPYTHONDIR"] = str(BUILD / "ipython")
     os.environ.setdefault("SOURCE_DATE_EPOCH", commit_time())
     jupyter_client.AsyncKernelManager = UnixSocketKernelManager  # type: ignore[misc]
-    # Sphinx re-reads every page when an "env" config value changes, even if no page did.
-    app.add_config_value("lrsim_source_digest", "", "env")
+    # An "env" config value: a changed extension re-reads every page.
     app.add_config_value("lrsim_extensions_digest", digest(*sorted(EXTENSIONS.glob("*.*"))), "env")
-    app.connect("config-inited", key_execution_cache)
-    app.connect("builder-inited", create_execution_cache)
+    app.connect("config-inited", default_cache_path)
+    app.connect("source-read", key_page)
+    app.connect("env-before-read-docs", balance_reading)
+    app.connect("builder-inited", cache_compiled_templates)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -6,8 +6,11 @@
   ``tests/test_*.py`` (test names, docstrings and assertion expressions), from the pages'
   code cells (their ``assert`` statements) and from lrsim's doctests (examples per object).
 
-The text is appended to the page's source in Sphinx's ``source-read`` event, so the pages are
-rebuilt whenever Sphinx re-reads them; lrsim_build keys re-reading on lrsim's source digest.
+The text is appended to the page's source in Sphinx's ``source-read`` event, so it is made
+again whenever Sphinx re-reads the page, and only then: both pages depend on lrsim's files
+(``env.note_dependency``), verification on the test modules too, and each is re-read when what
+it lists from elsewhere changed: the set of modules, of test modules, the pages' assertions
+(``env-get-outdated``). An edit of a page's prose re-reads that page alone.
 """
 
 from __future__ import annotations
@@ -132,6 +135,25 @@ def _plain(text: str) -> str:
     return text.replace("<", "\\<").replace(">", "\\>")
 
 
+def page_checks(path: Path) -> tuple[str, list[str]]:
+    """A page's title and the ``assert`` statements of its code cells."""
+    source = path.read_text(encoding="utf-8")
+    checks: list[str] = []
+    for cell in CODE_CELL.findall(source):
+        try:
+            tree = ast.parse(_cell_source(cell))
+        except SyntaxError:
+            continue
+        checks += [
+            ast.unparse(node.test) for node in ast.walk(tree) if isinstance(node, ast.Assert)
+        ]
+    docname = path.relative_to(DOCS).with_suffix("").as_posix()
+    title = next(
+        (line[2:].strip() for line in source.splitlines() if line.startswith("# ")), docname
+    )
+    return title, checks
+
+
 def page_sections() -> str:
     parts = [
         (
@@ -140,22 +162,9 @@ def page_sections() -> str:
         )
     ]
     for path in pages_in_reading_order():
-        source = path.read_text(encoding="utf-8")
-        checks: list[str] = []
-        for cell in CODE_CELL.findall(source):
-            try:
-                tree = ast.parse(_cell_source(cell))
-            except SyntaxError:
-                continue
-            checks += [
-                ast.unparse(node.test) for node in ast.walk(tree) if isinstance(node, ast.Assert)
-            ]
+        title, checks = page_checks(path)
         if checks:
             docname = path.relative_to(DOCS).with_suffix("").as_posix()
-            title = next(
-                (line[2:].strip() for line in source.splitlines() if line.startswith("# ")),
-                docname,
-            )
             parts.append(f"\n### {title}\n\nOn the page {{doc}}`/{docname}`:\n\n")
             parts += [f"- {_code(check)}\n" for check in checks]
     return "".join(parts)
@@ -178,21 +187,55 @@ def doctest_sections() -> str:
     return "".join(parts)
 
 
+def test_modules() -> list[Path]:
+    return sorted(TESTS.glob("test_*.py"))
+
+
+GENERATED = ("reference/api", "reference/verification")
+
+
 def add_generated_sections(app: Any, docname: str, source: list[str]) -> None:
+    if docname not in GENERATED:
+        return
+    package = Path(lrsim.__file__).parent
+    files = sorted(path for path in package.rglob("*.py") if "__pycache__" not in path.parts)
     if docname == "reference/api":
         source[0] += api_sections()
-    elif docname == "reference/verification":
+    else:
         source[0] += page_sections() + test_sections() + doctest_sections()
+        files += test_modules()
+    for path in files:
+        app.env.note_dependency(path)
 
 
-def inputs_digest() -> str:
-    """Hash the test modules and the pages: what the generated text reads."""
-    return digest(*sorted([*TESTS.glob("test_*.py"), *DOCS.rglob("*.md")]))
+def outdated_listings(
+    app: Any, env: Any, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """The generated pages whose listing changed since the last build: which modules and test
+    modules exist, which pages there are, their titles and assertions. No single file's date
+    tells these, so the environment keeps what the last build listed; the main process
+    decides, before any page is read, and looks only into the pages Sphinx found changed."""
+    checks = getattr(env, "lrsim_page_checks", {})
+    for docname in removed:
+        checks.pop(docname, None)
+    for docname in added | changed if checks else env.found_docs:
+        path = Path(env.doc2path(docname))
+        if path.suffix == ".md" and path.is_relative_to(DOCS):
+            checks[docname] = page_checks(path)
+    env.lrsim_page_checks = checks
+    modules = public_modules()
+    tests = [path.name for path in test_modules()]
+    now = {
+        "reference/api": digest(*modules),
+        "reference/verification": digest(*modules, *tests, repr(sorted(checks.items()))),
+    }
+    before = getattr(env, "lrsim_reference_listings", {})
+    env.lrsim_reference_listings = now
+    changes = {name for name in GENERATED if before.get(name) != now[name]}
+    return sorted(changes & env.found_docs - added)
 
 
 def setup(app: Any) -> dict[str, Any]:
     app.connect("source-read", add_generated_sections)
-    # Sphinx re-reads the pages when a config value changes: a new, edited or deleted test
-    # or page then regenerates the listing (executed pages come back from the cache).
-    app.add_config_value("lrsim_reference_inputs", inputs_digest(), "env")
+    app.connect("env-get-outdated", outdated_listings)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import fontTools
-from fontTools import subset
 from lrsim_build import digest
 from sphinx.application import Sphinx
 from sphinx.util import logging
@@ -63,6 +62,9 @@ def math_characters(site: Path) -> set[str]:
 
 
 def subset_font(characters: set[str], target: Path) -> None:
+    # Imported here: a build whose subset is cached would pay a tenth of a second for it.
+    from fontTools import subset
+
     options = subset.Options()
     options.layout_features = ["*"]
     options.name_IDs = ["*"]  # the copyright and the licence stay in the font

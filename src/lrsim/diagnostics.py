@@ -10,6 +10,9 @@
   full logit margin and its gradient is undiminished.
 * :class:`EpochDiagnostics` is a callback that records those three after every epoch of a
   :func:`lrsim.training.fit`, so that a page can show when a network broke, not only that it did.
+* :func:`scaled_weight_losses` evaluates a network with all its weights blown up by growing
+  factors, as a divergent run blows them up, to show where its loss and gradients stop being
+  numbers.
 
 What a run's history says (epochs to a target, where the learning rate was cut) is
 :mod:`lrsim.summaries`.
@@ -23,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrsim._validation import scalar_or_array
+from lrsim._validation import as_float_array, scalar_or_array
 from lrsim.callbacks import Callback, Logs
 from lrsim.network import EPSILON, Sequential, _clip_bounds, _true_class
 
@@ -33,6 +36,7 @@ __all__ = [
     "dead_layer",
     "dead_relu_fraction",
     "saturated_fraction",
+    "scaled_weight_losses",
 ]
 
 LOSS_CEILING = -math.log(EPSILON)
@@ -188,3 +192,35 @@ class EpochDiagnostics(Callback):
         self.dead.append(dead_relu_fraction(self.model, self.x))
         self.dead_layer.append(dead_layer(self.model, self.x))
         self.saturated.append(saturated_fraction(self.model, self.x_val, self.y_val))
+
+
+def scaled_weight_losses(
+    model: Sequential, x: ArrayLike, y: ArrayLike, scales: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Evaluate ``model`` with every weight multiplied by each of ``scales`` in turn.
+
+    Returns the loss at each scale and whether every gradient was finite there; overflow is
+    data, not a warning. The model's own weights are restored.
+
+    Examples
+    --------
+    >>> from lrsim.experiments import CASE_STUDY
+    >>> data = CASE_STUDY.data()
+    >>> model = CASE_STUDY.model(seed=0, dtype="float32", backend="jax")
+    >>> losses, finite = scaled_weight_losses(model, data.x_train, data.y_train, [1.0, 1e20])
+    >>> bool(np.isnan(losses[1])), finite.tolist()
+    (True, [True, False])
+    """
+    factors = np.atleast_1d(as_float_array(scales, "scales", positive=True))
+    start = model.get_weights()
+    losses, finite = [], []
+    try:
+        with np.errstate(all="ignore"):
+            for scale in factors:
+                model.set_weights([w * scale for w in start])
+                loss, gradients = model.loss_and_gradients(x, y)
+                losses.append(float(loss))
+                finite.append(all(np.isfinite(g).all() for g in gradients))
+    finally:
+        model.set_weights(start)
+    return np.array(losses), np.array(finite, dtype=bool)

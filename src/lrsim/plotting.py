@@ -10,6 +10,8 @@ the same colour on every page (:data:`LEARNING_RATE_COLORS`).
 
 from __future__ import annotations
 
+import html
+import json
 import math
 import re
 from collections.abc import Sequence
@@ -36,6 +38,7 @@ __all__ = [
     "MINOR_TICK_DECADES",
     "OKABE_ITO",
     "PowerOfTenFormatter",
+    "explorer_html",
     "figure_size",
     "labels_over_data",
     "learning_rate_color",
@@ -503,3 +506,36 @@ def _covers(box: Bbox, ax: Axes) -> bool:
         if drawn and Path(points).intersects_bbox(shown, filled=False):
             return True
     return False
+
+
+def explorer_html(name: str, label: str, settings: dict[str, Any]) -> str:
+    """Return the markup of a live explorer: ``docs/_static/explorer-<name>.js`` builds it.
+
+    The explorer is hidden until its script shows it; without JavaScript a ``<noscript>`` note
+    points to the page's figures. ``settings`` (numbers from ``lrsim``, the sentence that says
+    what to try) travel as JSON, with ``</`` escaped so that no string can close the script.
+
+    Parameters
+    ----------
+    name : str
+        The explorer, lower-case letters and hyphens (``"parabola"``).
+    label : str
+        Its accessible name.
+    settings : dict
+        JSON-serialisable settings: ranges, defaults, the hint.
+
+    Examples
+    --------
+    >>> markup = explorer_html("parabola", "Explorer", {"hint": "</script>"})
+    >>> 'data-explorer="parabola" hidden' in markup, '{"hint": "<\\\\/script>"}' in markup
+    (True, True)
+    """
+    if not re.fullmatch(r"[a-z]+(-[a-z]+)*", name):
+        raise ValueError(f"name must be lower-case words joined by hyphens, got {name!r}")
+    data = json.dumps(settings, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
+    return (
+        "<noscript><p>The interactive explorer needs JavaScript; the figures on this page show "
+        "the same dynamics.</p></noscript>"
+        f'<div class="lrsim-explorer" data-explorer="{name}" hidden role="group" '
+        f'aria-label="{html.escape(label)}"><script type="application/json">{data}</script></div>'
+    )

@@ -44,6 +44,7 @@ __all__ = [
     "least_squares",
     "loss",
     "optimal_learning_rate",
+    "optimal_momentum",
     "optimal_rate",
 ]
 
@@ -136,6 +137,27 @@ def optimal_rate(hessian: ArrayLike) -> float:
     """
     smallest, largest = _largest_positive(hessian)
     return (largest - smallest) / (largest + smallest)
+
+
+def optimal_momentum(hessian: ArrayLike) -> tuple[float, float]:
+    """Return Polyak's best heavy-ball pair (η, β) for ½wᵀAw, as ``SGD(learning_rate=η, momentum=β)``.
+
+    η = 4/(√λ_max + √λ_min)² and β = ((√κ − 1)/(√κ + 1))²: with them every eigendirection of
+    heavy-ball momentum contracts by the same factor √β = (√κ − 1)/(√κ + 1) per step
+    (:func:`lrsim.adam_dynamics.spectral_radius` with ``kind="heavy_ball"``), against
+    (κ − 1)/(κ + 1) for gradient descent at its best (:func:`optimal_rate`).
+
+    Examples
+    --------
+    >>> eta, beta = optimal_momentum([[0.2, 0.0], [0.0, 4.0]])
+    >>> round(eta, 4), round(beta, 4), round(beta**0.5, 4)
+    (0.6679, 0.4026, 0.6345)
+    """
+    smallest, largest = _largest_positive(hessian)
+    root_small, root_large = np.sqrt(smallest), np.sqrt(largest)
+    eta = 4.0 / (root_large + root_small) ** 2
+    beta = ((root_large - root_small) / (root_large + root_small)) ** 2
+    return float(eta), float(beta)
 
 
 def contraction_factors(hessian: ArrayLike, eta: ArrayLike) -> Any:
@@ -335,6 +357,21 @@ class LeastSquares:
             residuals = np.asarray(w, dtype=np.float64) @ self.x.T - self.y
             return scalar_or_array(self._scale * (residuals**2).sum(axis=-1))
 
+    def gradient(self, w: ArrayLike) -> FloatArray:
+        """Return the gradient 2s·Xᵀ(Xw − y) at weights ``w`` (shape (..., d)), s = 1 (summed)
+        or 1/n (averaged); inf or NaN on overflow, no warning.
+
+        Examples
+        --------
+        >>> problem = least_squares(100, seed=0)
+        >>> best = np.linalg.lstsq(problem.x, problem.y, rcond=None)[0]
+        >>> bool(np.allclose(problem.gradient(best), 0.0, atol=1e-12))
+        True
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            weights = np.asarray(w, dtype=np.float64)
+            return 2.0 * self._scale * ((weights @ self.x.T - self.y) @ self.x)
+
     def gradient_descent(
         self, learning_rate: ArrayLike, steps: int, w0: ArrayLike | None = None
     ) -> FloatArray:
@@ -367,8 +404,7 @@ class LeastSquares:
         losses[..., 0] = self.loss(w)
         with np.errstate(over="ignore", invalid="ignore"):
             for k in range(step_count):
-                gradient = 2.0 * self._scale * ((w @ self.x.T - self.y) @ self.x)
-                w = w - rates * gradient
+                w = w - rates * self.gradient(w)
                 losses[..., k + 1] = self.loss(w)
         return losses
 

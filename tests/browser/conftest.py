@@ -29,6 +29,20 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+EXPLORER_CHECKS: list[str] = []
+"""One line per comparison of an explorer's simulator with lrsim (test_explorers.py)."""
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print what the explorers' simulators were compared on, and keep it in the build folder."""
+    if not EXPLORER_CHECKS:
+        return
+    terminalreporter.section("explorer simulators against lrsim (float64)")
+    for line in EXPLORER_CHECKS:
+        terminalreporter.write_line(line)
+    report = SCREENSHOTS.parent / "explorer-checks.txt"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text("\n".join(EXPLORER_CHECKS) + "\n", encoding="utf-8")
 
 
 def chromium_path() -> Path:
