@@ -32,7 +32,7 @@ FOOTER = (
 PRINT_CSS = """
 .bd-header-article, .header-article, .bd-sidebar-primary, .bd-sidebar-secondary,
 .prev-next-area, .bd-footer, .bd-footer-article, .bd-footer-content, .skip-link,
-.headerlink, #pst-back-to-top, .eta-explorer { display: none !important; }
+.headerlink, #pst-back-to-top, .lrsim-explorer { display: none !important; }
 figure, .cell_output, table, pre, math[display="block"] { break-inside: avoid; }
 h1, h2, h3 { break-after: avoid; }
 span[id^="document-"] + section { break-before: page; }  /* each chapter on a new page */
