@@ -122,6 +122,23 @@ def site(session: nox.Session) -> None:
     session.run("pytest", "-m", "site", "tests/browser", *session.posargs)
 
 
+PDF = BUILD / "pdf" / "why-learning-rates-diverge.pdf"  # docs/_ext/takeaway.py links it
+
+
+@nox.session(default=False)
+def pdf(session: nox.Session) -> None:
+    """The whole book as one PDF in build/pdf/: the single-page HTML build (from the same
+    execution cache as the site) printed by Chromium (tools/book_pdf.py says why), its text
+    checked (tests/test_pdf.py), and a copy put in build/html for the site's download menu."""
+    install_groups(session, "test", "docs", "site")
+    session.run("python", "-m", "sphinx", *sphinx_arguments("singlehtml"), *session.posargs)
+    session.run("python", "tools/book_pdf.py", str(BUILD / "singlehtml"), str(PDF))
+    session.run("pytest", "-m", "pdf", "tests/test_pdf.py")
+    if (BUILD / "html").is_dir():
+        shutil.copy2(PDF, BUILD / "html" / PDF.name)
+    session.log(f"PDF: {PDF}")
+
+
 def differing_files(first: Path, second: Path) -> tuple[int, list[str]]:
     """Compare two folders byte by byte: (files compared, files that differ or exist once)."""
     names = {p.relative_to(first) for p in first.rglob("*") if p.is_file()}

@@ -110,3 +110,31 @@ html_theme_options = {
     "home_page_in_toc": True,
     "navigation_with_keys": False,
 }
+
+# --- Issue 17: take the book away (notebooks, PDF, citation, previews, 404, copy buttons) ---
+# The machinery is docs/_ext/takeaway.py; it also sets html_baseurl, ogp_site_url and
+# notfound_urls_prefix from LRSIM_BASE_URL (or Read the Docs' canonical URL) and the footer.
+extensions += [
+    "takeaway",
+    "sphinx_copybutton",
+    "sphinxext.opengraph",
+    "sphinx_sitemap",
+    "notfound.extension",
+]
+# The download menu: the page's MyST source (and, from takeaway, its notebook and the PDF).
+html_copy_source = True
+html_theme_options |= {"use_download_button": True, "navigation_with_keys": True}
+# Copy code only: no prompts ($, >>>, ...) and no doctest output lines.
+copybutton_exclude = ".linenos, .gp, .go"
+# "Figure 3" numbers, continuous through the book, and {numref} references to them.
+numfig = True
+numfig_secnum_depth = 0
+numfig_format = {"figure": "Figure %s", "table": "Table %s", "code-block": "Listing %s"}
+# OpenGraph/Twitter tags: a description from each page's first paragraph and a preview card
+# drawn at build time (sphinxext-opengraph's social cards). Their mark is the favicon as a PNG
+# (the cards take no SVG); a path relative to docs/, because it is part of each card's name.
+ogp_site_name = project
+ogp_social_cards = {"line_color": "#D55E00", "image_mini": "_static/preview-mark.png"}
+# sitemap.xml lists pages at their plain URLs (no language or version folders).
+sitemap_url_scheme = "{link}"
+sitemap_excludes = ["404.html", "search.html", "genindex.html"]

@@ -42,7 +42,9 @@ def test_searching_adam_finds_the_adam_chapter_first(browser, base_url):
 
 ARTICLE_AS_READ = """() => {
   const article = document.querySelector('article.bd-article').cloneNode(true);
-  article.querySelectorAll('details.hide, .headerlink, script, style').forEach(e => e.remove());
+  // Copy buttons are interface: their icons' <title> ("Copy to clipboard") is no article text.
+  article.querySelectorAll('details.hide, .headerlink, .copybtn, script, style')
+    .forEach(e => e.remove());
   return article.textContent.replace(/\\s+/g, ' ');
 }"""
 

@@ -1,0 +1,133 @@
+"""The book's PDF (``nox -s pdf`` makes it, then runs these checks): every chapter is a bookmark,
+the worked numbers are in the worked example's pages, every figure is there with its number,
+pages are numbered and links inside the book still work. What is expected comes from the
+sources, not from the build."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.pdf
+
+ROOT = Path(__file__).resolve().parents[1]
+PDF = ROOT / "build" / "pdf" / "why-learning-rates-diverge.pdf"
+DOCS = ROOT / "docs"
+WORKED_EXAMPLE = DOCS / "parabola" / "01-worked-example.md"
+# The seed's η = 0.8 numbers and the corrected η = 1.2 ones (DESIGN.md §4), minus signs true.
+WORKED_NUMBERS = ["0.6", "−0.36", "0.216", "1.4", "−1.96", "2.744"]
+
+
+def squeezed(text: str) -> str:
+    """Text without whitespace (the PDF breaks lines where the page does), quotes plain (the
+    site sets typographic ones)."""
+    return re.sub(r"\s+", "", text).replace("’", "'")
+
+
+def title(path: Path) -> str:
+    return next(line[2:] for line in path.read_text("utf-8").splitlines() if line.startswith("# "))
+
+
+def chapters() -> list[Path]:
+    """Every page of the book's contents, from the toctrees of docs/index.md."""
+    index = (DOCS / "index.md").read_text("utf-8")
+    names = re.findall(
+        r"^([\w/-]+)$",
+        "\n".join(re.findall(r"```\{toctree\}(.*?)```", index, re.DOTALL)),
+        re.MULTILINE,
+    )
+    return [DOCS / f"{name}.md" for name in names]
+
+
+def figure_count() -> int:
+    return sum(
+        len(re.findall(r"^\s+name: fig-", p.read_text("utf-8"), re.MULTILINE))
+        for p in [DOCS / "index.md", *chapters()]
+    )
+
+
+@pytest.fixture(scope="module")
+def reader() -> Any:
+    from pypdf import PdfReader
+
+    if not PDF.is_file():
+        pytest.fail(f"no PDF at {PDF}: `nox -s pdf` makes it")
+    return PdfReader(PDF)
+
+
+@pytest.fixture(scope="module")
+def bookmarks(reader: Any) -> dict[str, int]:
+    """Bookmark title (without whitespace): its page's index."""
+    found: dict[str, int] = {}
+
+    def walk(items: list[Any]) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                found.setdefault(squeezed(item.title), reader.get_destination_page_number(item))
+
+    walk(reader.outline)
+    return found
+
+
+@pytest.fixture(scope="module")
+def pages(reader: Any) -> list[str]:
+    return [page.extract_text() for page in reader.pages]
+
+
+def test_every_chapter_is_a_bookmark(bookmarks: dict[str, int]) -> None:
+    assert len(chapters()) >= 10
+    missing = [title(path) for path in chapters() if squeezed(title(path)) not in bookmarks]
+    assert not missing
+
+
+def test_the_worked_numbers_are_in_the_worked_example(
+    bookmarks: dict[str, int], pages: list[str]
+) -> None:
+    order = chapters()
+    start = bookmarks[squeezed(title(WORKED_EXAMPLE))]
+    end = bookmarks[squeezed(title(order[order.index(WORKED_EXAMPLE) + 1]))]
+    chapter = " ".join(pages[start : end + 1])
+    for number in WORKED_NUMBERS:
+        assert re.search(rf"(?<![\d.−-]){re.escape(number)}(?![\d])", chapter), number
+
+
+def link_uris(reader: Any) -> list[str]:
+    return [
+        str(annotation.get_object().get("/A", {}).get("/URI", ""))
+        for page in reader.pages
+        for annotation in page.get("/Annots", []) or []
+    ]
+
+
+def test_every_figure_is_in_the_pdf_with_its_number(reader: Any, pages: list[str]) -> None:
+    count = figure_count()
+    assert count >= 20
+    text = squeezed(" ".join(pages))
+    missing = [n for n in range(1, count + 1) if f"Figure{n}" not in text]
+    assert not missing
+    # Each inline figure links to its SVG file, so each figure drawn leaves one such link.
+    drawn = {uri for uri in link_uris(reader) if uri.endswith(".svg")}
+    assert len(drawn) == count
+
+
+def test_pages_are_numbered(pages: list[str]) -> None:
+    total = len(pages)
+    assert total > 20
+    for number in (1, total // 2, total):
+        assert f"{number} / {total}" in pages[number - 1]
+
+
+def test_links_inside_the_book_stay_links(reader: Any) -> None:
+    internal = [
+        annotation
+        for page in reader.pages
+        for annotation in (page.get("/Annots", []) or [])
+        if "/Dest" in annotation.get_object()
+        or annotation.get_object().get("/A", {}).get("/S") == "/GoTo"
+    ]
+    assert len(internal) > 50

@@ -1,0 +1,92 @@
+"""Print the book's single-page HTML build to one PDF with Chromium: ``nox -s pdf``.
+
+Why Chromium and not Sphinx's LaTeX builder: the PDF then shows exactly what the site shows,
+with the same machinery. Figures stay the inline SVGs of the site (vector, in the light
+theme's colours), math is the site's MathML in the book's own math font, glued numbers and
+hidden cells are as on the site, and every extension of ``docs/_ext`` works unchanged; LaTeX
+would need a second rendering of each (MathML and inline SVG mean nothing to it) and a TeX
+distribution of about 1 GB from Debian. Chromium is what ``nox -s site`` already drives, from
+Debian's packages, through Playwright (which downloads no browser). ``outline=True`` turns the
+headings into PDF bookmarks, ``tagged=True`` writes a tagged (accessible) PDF, internal links
+stay links, and the footer numbers the pages.
+
+Usage: ``python tools/book_pdf.py build/singlehtml build/pdf/why-learning-rates-diverge.pdf``
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import sys
+import threading
+from pathlib import Path
+
+BROWSER_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+FOOTER = (
+    '<div style="font: 9px sans-serif; width: 100%; text-align: center; color: #555;">'
+    '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
+)
+# Print what a reader of the site reads: no theme furniture, figures not cut across pages.
+PRINT_CSS = """
+.bd-header-article, .header-article, .bd-sidebar-primary, .bd-sidebar-secondary,
+.prev-next-area, .bd-footer, .bd-footer-article, .bd-footer-content, .skip-link,
+.headerlink, #pst-back-to-top, .lrsim-explorer { display: none !important; }
+figure, .cell_output, table, pre, math[display="block"] { break-inside: avoid; }
+h1, h2, h3 { break-after: avoid; }
+span[id^="document-"] + section { break-before: page; }  /* each chapter on a new page */
+"""
+
+
+def browser_path() -> str:
+    """Debian's Chromium, or Chrome where that is what is installed (GitHub's runners)."""
+    for candidate in (os.environ.get("LRSIM_CHROMIUM"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).exists():
+            return candidate
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        if found := shutil.which(name):
+            return found
+    raise SystemExit("no Chromium found: apt-get install chromium, or set LRSIM_CHROMIUM")
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def print_book(site: Path, pdf: Path) -> None:
+    # Here, not at the top: the tests collect tools/ for doctests, without Playwright.
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+
+    handler = functools.partial(QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=browser_path(), args=BROWSER_FLAGS)
+            page = browser.new_page(color_scheme="light")
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+            page.add_style_tag(content=PRINT_CSS)
+            page.evaluate("document.fonts.ready.then(() => true)")
+            pdf.parent.mkdir(parents=True, exist_ok=True)
+            page.pdf(
+                path=pdf,
+                format="A4",
+                margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"},
+                print_background=True,
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template=FOOTER,
+                outline=True,
+                tagged=True,
+            )
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+if __name__ == "__main__":
+    print_book(Path(sys.argv[1]), Path(sys.argv[2]))
+    print(f"PDF written: {sys.argv[2]}")
