@@ -116,8 +116,8 @@ def sgd_path(lambdas: list[float], eta: float, beta: float, w0: list[float], ste
     state = optimizer.init_state(w)
     path = [w]
     with np.errstate(over="ignore", invalid="ignore"):
-        for k in range(steps):
-            w, state = optimizer.update(w, w @ hessian, state, eta, k)
+        for _ in range(steps):
+            w, state = optimizer.update(w, w @ hessian, state, eta)
             path.append(w)
     return np.array(path)
 
