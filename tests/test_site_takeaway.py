@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -15,7 +14,7 @@ import yaml
 from conftest import ROOT, page_text
 
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-from lrsim_build import commit_time  # found through the line above
+from lrsim_build import commit_time, git  # found through the line above
 from takeaway import base_url
 
 NOT_CONTENT = {"404.html", "search.html", "genindex.html"}
@@ -104,13 +103,7 @@ def test_figures_are_numbered_in_reading_order_through_the_book(site: Path):
 
 
 def test_the_footer_names_the_commit_and_its_day_not_the_clocks(site: Path):
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short=10", "HEAD"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    commit = git("rev-parse", "--short=10", "HEAD")
     day = time.strftime("%-d %B %Y", time.gmtime(int(commit_time())))
     stamp = f"Built from commit {commit} of {day}."
     assert stamp in page_text(site / "index.html")

@@ -78,19 +78,20 @@ def digest(*inputs: bytes | str | Path) -> str:
     return hashed.hexdigest()[:16]
 
 
-def commit_time() -> str:
-    """Seconds since the epoch of the checked-out commit; a fixed date outside a git clone."""
+def git(*arguments: str) -> str:
+    """What ``git <arguments>`` prints in the project, stripped; "" outside a git clone."""
     try:
         result = subprocess.run(
-            ["git", "log", "-1", "--format=%ct"],
-            cwd=DOCS,
-            capture_output=True,
-            text=True,
-            check=False,
+            ["git", *arguments], cwd=DOCS, capture_output=True, text=True, check=False
         )
     except OSError:
-        return UNDATED
-    return result.stdout.strip() or UNDATED
+        return ""
+    return result.stdout.strip()
+
+
+def commit_time() -> str:
+    """Seconds since the epoch of the checked-out commit; a fixed date outside a git clone."""
+    return git("log", "-1", "--format=%ct") or UNDATED
 
 
 class UnixSocketKernelManager(AsyncKernelManager):

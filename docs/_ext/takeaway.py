@@ -27,7 +27,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ from urllib.parse import urlsplit
 
 import yaml
 from docutils import nodes
+from lrsim_build import git  # docs/_ext is on the path of every extension
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util.docutils import SphinxDirective
@@ -66,16 +66,6 @@ def published() -> str | None:
 def base_url() -> str:
     """The site's root address, ending in "/": the publisher's, else ``nox -s serve``'s."""
     return (published() or LOCAL_BASE_URL).rstrip("/") + "/"
-
-
-def git(*arguments: str) -> str:
-    try:
-        result = subprocess.run(
-            ["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=False
-        )
-    except OSError:
-        return ""
-    return result.stdout.strip()
 
 
 def build_stamp() -> str:
