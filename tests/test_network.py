@@ -280,7 +280,7 @@ def test_bad_weights_and_data_are_rejected_naming_the_argument():
 def test_the_training_step_in_reused_arrays_computes_the_general_code_bit_for_bit(
     backend, dtype, seed, monkeypatch
 ):
-    # fit's step (Sequential._pass) rewrites batch_gradients' general code into reused arrays;
+    # fit's step (Sequential.gradient_pass) rewrites batch_gradients' general code into reused arrays;
     # the same operations in the same order must give the same bits, clipped samples and dead
     # ReLUs included.
     layers = [Dense(6, "relu"), Dense(5, "linear"), Dense(4, "relu"), Dense(3, "softmax")]
@@ -289,9 +289,9 @@ def test_the_training_step_in_reused_arrays_computes_the_general_code_bit_for_bi
     x, y = batch(1, samples=40)
     inputs, targets = model.input_rows(x)[None], y.T[None].astype(dtype)
     with np.errstate(all="ignore"):
-        assert model._pass(40) is not None
+        assert model.gradient_pass(40) is not None
         fast = [*model.batch_gradients(inputs, targets), model.grads.copy()]
-        monkeypatch.setattr(Sequential, "_pass", lambda self, batch_size: None)
+        monkeypatch.setattr(Sequential, "gradient_pass", lambda self, batch_size: None)
         general = [*model.batch_gradients(inputs, targets), model.grads.copy()]
         losses, _ = model.batch_losses(inputs, targets)
     if backend == "jax":  # the clip is active for some sample, so its branch is covered
@@ -299,3 +299,32 @@ def test_the_training_step_in_reused_arrays_computes_the_general_code_bit_for_bi
     for ours, theirs in zip(fast, general, strict=True):
         assert (ours.dtype, ours.shape) == (theirs.dtype, theirs.shape)
         assert ours.tobytes() == theirs.tobytes()
+
+
+@pytest.mark.parametrize(
+    ("batch_size", "error"),
+    [(0, ValueError), (2.5, TypeError), (True, TypeError), ([4], TypeError)],
+)
+def test_gradient_pass_refuses_a_bad_batch_size_naming_it(batch_size, error):
+    model = Sequential([Dense(4, "relu"), Dense(3, "softmax")], input_dim=2, seed=0)
+    with pytest.raises(error, match=r"batch_size must be an integer >= 1"):
+        model.gradient_pass(batch_size)
+
+
+def test_gradient_pass_is_made_once_per_batch_size_and_writes_into_the_models_grads(monkeypatch):
+    # fit counts on both: it fetches the passes before its loop and steps the optimizer from grads.
+    model = Sequential([Dense(4, "relu"), Dense(3, "softmax")], input_dim=2, seed=0)
+    step = model.gradient_pass(7)
+    assert step is model.gradient_pass(7)
+    assert step is not model.gradient_pass(6)
+    x, y = batch(2)
+    inputs, targets = model.input_rows(x)[None], y.T[None].astype(model.params.dtype)
+    with monkeypatch.context() as patch:  # the general code of batch_gradients
+        patch.setattr(Sequential, "gradient_pass", lambda self, batch_size: None)
+        expected_loss, _ = model.batch_gradients(inputs, targets)
+    expected = model.grads.copy()
+    assert np.any(expected != 0)
+    model.grads.fill(0.0)
+    step.run(inputs, targets)
+    assert step.loss.tobytes() == expected_loss.tobytes()
+    assert model.grads.tobytes() == expected.tobytes()

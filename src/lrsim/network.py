@@ -23,6 +23,19 @@ Ensembles: ``seed=[s_0, ..., s_{K-1}]`` builds K independent models that run as 
 computation. Their weights carry a leading axis of length K, initialised member by member
 exactly as a single model with seed s_k, and every product is a batched ``np.matmul``, so
 member k computes the same numbers as that single model.
+
+How a training loop steps the model (:func:`lrsim.training.fit` steps it through these alone):
+
+* :attr:`Sequential.params` and :attr:`Sequential.grads`, two (members, weights) arrays the
+  model owns for its whole life: every weight, and the gradient of the last batch's mean loss,
+  in one flat layout. An optimizer updates ``params`` in place from ``grads``.
+* :meth:`Sequential.batch_gradients`: one batch's loss, probabilities and gradient (into
+  ``grads``), in fresh arrays, for any batch.
+* :meth:`Sequential.gradient_pass`: the same computation for one batch size, in arrays the
+  model allocates once per batch size and keeps (a :class:`GradientPass`). The loop owns
+  nothing of it; it reads the pass's ``loss`` and ``probabilities`` before the next run, and
+  checks its batches once (they must be laid out as :meth:`Sequential.input_rows` gives
+  them), since a run checks nothing.
 """
 
 from __future__ import annotations
@@ -52,6 +65,7 @@ __all__ = [
     "BACKENDS",
     "EPSILON",
     "Dense",
+    "GradientPass",
     "Sequential",
     "categorical_accuracy",
     "categorical_crossentropy",
@@ -348,7 +362,7 @@ class Sequential:
             for kernel, fan_in, layer in zip(self._kernels, fan_ins, self.layers, strict=True):
                 kernel[member] = glorot_uniform(fan_in, layer.units, rng)
         self._workspaces: dict[int, tuple[list[FloatArray], list[FloatArray]]] = {}
-        self._passes: dict[int, _Pass] = {}
+        self._passes: dict[int, GradientPass] = {}
 
         self.optimizer: Any = None
         self.stop_training: bool | NDArray[np.bool_] = False
@@ -502,14 +516,30 @@ class Sequential:
             self._workspaces[batch_size] = workspace
         return workspace
 
-    def _pass(self, batch_size: int) -> _Pass | None:
-        """The reused :class:`_Pass` for batches of ``batch_size``, or None when a hidden layer
-        is a softmax (only :meth:`batch_gradients`'s general code has it)."""
-        if any(layer.activation == "softmax" for layer in self.layers[:-1]):
-            return None
-        found = self._passes.get(batch_size)
+    def gradient_pass(self, batch_size: int) -> GradientPass | None:
+        """Return the model's :class:`GradientPass` for batches of ``batch_size`` samples.
+
+        The pass is made on the first call for a batch size and kept: every later call
+        returns the same object, whose arrays a training loop reuses batch after batch.
+        Returns ``None`` when a hidden layer is a softmax, which only the general code of
+        :meth:`batch_gradients` computes.
+
+        Examples
+        --------
+        >>> model = Sequential([Dense(4, "relu"), Dense(3, "softmax")], input_dim=2, seed=0)
+        >>> step = model.gradient_pass(32)
+        >>> step is model.gradient_pass(32), step.loss.shape, step.probabilities.shape
+        (True, (1,), (1, 3, 32))
+        >>> softmax_inside = Sequential([Dense(4, "softmax"), Dense(3, "softmax")], input_dim=2)
+        >>> print(softmax_inside.gradient_pass(32))
+        None
+        """
+        size = as_count(batch_size, "batch_size")
+        found = self._passes.get(size)
         if found is None:
-            found = self._passes[batch_size] = _Pass(self, batch_size)
+            if any(layer.activation == "softmax" for layer in self.layers[:-1]):
+                return None
+            found = self._passes[size] = GradientPass(self, size)
         return found
 
     def _forward(self, x: FloatArray) -> list[FloatArray]:
@@ -580,9 +610,10 @@ class Sequential:
         """Forward, loss and backprop of one batch; the gradient lands in :attr:`grads`.
 
         ``x`` and ``y`` are laid out as for :meth:`batch_losses`. Returns the batch-mean loss
-        per member (K,) and the probabilities (K, classes, B). This is the training loop's
-        step (:func:`lrsim.training.fit`, :func:`lrsim.lr_finder.lr_range_test`,
-        :mod:`lrsim.sharpness`); :meth:`loss_and_gradients` takes Keras's layout instead. Call
+        per member (K,) and the probabilities (K, classes, B), fresh arrays. This is the step
+        of :func:`lrsim.lr_finder.lr_range_test` and :mod:`lrsim.sharpness`;
+        :func:`lrsim.training.fit` runs the same computation through :meth:`gradient_pass`,
+        without the copies; :meth:`loss_and_gradients` takes Keras's layout instead. Call
         inside ``np.errstate`` when weights may be non-finite.
 
         Examples
@@ -595,7 +626,7 @@ class Sequential:
         >>> loss, model.grads  # kernel row, then bias row: p - y = (-0.5, 0.5) for both
         (array([0.69314718]), array([[-0.5,  0.5, -0.5,  0.5]]))
         """
-        fast = self._pass(x.shape[-1])
+        fast = self.gradient_pass(x.shape[-1])
         if fast is not None:
             fast.run(x, y)
             return fast.loss.copy(), fast.probabilities.copy()
@@ -687,14 +718,33 @@ class Sequential:
         )
 
 
-class _Pass:
-    """One batch size's forward pass, loss and backprop, written into arrays allocated once:
-    what the general code of :meth:`Sequential.batch_gradients` computes, with the same NumPy
-    operations in the same order (so the same bits), but without a fresh array or a
-    Python-level lookup per operation. :func:`lrsim.training.fit` runs one per batch size.
+class GradientPass:
+    """One batch size's forward pass, loss and backprop, in arrays allocated once: the step of
+    a training loop. Get it from :meth:`Sequential.gradient_pass`, which keeps one per batch
+    size.
 
-    Hidden layers must be ``relu`` or ``linear`` (:meth:`Sequential._pass` says whether a
-    model qualifies).
+    :meth:`run` computes what :meth:`Sequential.batch_gradients` computes, with the same NumPy
+    operations in the same order (so the same bits), but without a fresh array or a
+    Python-level lookup per operation. It writes the gradient into the model's
+    :attr:`~Sequential.grads` and the batch's loss and probabilities into :attr:`loss` and
+    :attr:`probabilities`, which the pass owns and overwrites on every run. It reads the
+    model's :attr:`~Sequential.params` as they are at the call.
+
+    A run checks nothing: ``x`` must be (K or 1, input_dim + 1, batch_size) and ``y``
+    (K or 1, classes, batch_size), of the model's dtype, laid out as
+    :meth:`Sequential.input_rows` gives them (as :func:`lrsim.training.fit` checks once per
+    fit), and non-finite weights call for ``np.errstate``. Hidden layers must be ``relu`` or
+    ``linear``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = Sequential([Dense(2, "softmax")], input_dim=1, seed=0)
+    >>> model.set_weights([np.zeros((1, 2)), np.zeros(2)])
+    >>> step = model.gradient_pass(1)
+    >>> step.run(model.input_rows([[1.0]])[None], np.array([[[1.0], [0.0]]]))
+    >>> step.loss, step.probabilities[0, :, 0], model.grads  # as batch_gradients' example
+    (array([0.69314718]), array([0.5, 0.5]), array([[-0.5,  0.5, -0.5,  0.5]]))
     """
 
     def __init__(self, model: Sequential, batch_size: int) -> None:
@@ -724,7 +774,8 @@ class _Pass:
         self._derivatives = [empty(units, batch_size) for units in hidden]
         self._masks = [empty(units, batch_size, kind=bool) for units in hidden]
         self.probabilities = np.empty((count, classes, batch_size), dtype=dtype)
-        """The softmax probabilities (members, classes, B) of the last :meth:`run`."""
+        """The softmax probabilities (members, classes, B) of the last :meth:`run`, overwritten
+        by the next."""
         self._probabilities = self._own(self.probabilities)
         self._logits, self._exponentials = empty(classes, batch_size), empty(classes, batch_size)
         self._scratch = empty(classes, batch_size)
@@ -736,14 +787,16 @@ class _Pass:
         self._losses, self._row = empty(batch_size), empty(batch_size)
         self._equal = empty(batch_size, kind=bool)
         self.loss = np.empty(count, dtype=dtype)
-        """The batch-mean loss per member of the last :meth:`run`."""
+        """The batch-mean loss per member (members,) of the last :meth:`run`, overwritten by
+        the next."""
         self._loss = self.loss.reshape(()) if self._squeeze else self.loss
 
     def _own(self, array: NDArray[Any]) -> NDArray[Any]:
         return array[0] if self._squeeze else array
 
     def run(self, x: FloatArray, y: FloatArray) -> None:
-        """Forward, loss and backprop of one batch ``x``, ``y`` (leading axis 1 or all members)."""
+        """Forward, loss and backprop of one batch ``x``, ``y`` (leading axis 1 or all members):
+        the gradient lands in the model's ``grads``, the loss and probabilities in the pass's."""
         if self._squeeze:
             x, y = x[0], y[0]
         inputs = x

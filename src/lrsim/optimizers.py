@@ -15,6 +15,15 @@ Every path runs the same kernel, which writes into its arrays in place: for an e
 arrays are large enough that every NumPy temporary would cost fresh memory pages, and in-place
 operations round exactly as the expressions they replace.
 
+A training loop (:func:`lrsim.training.fit`) uses the shell's ``build`` and the core's arrays:
+``build([params])`` once, which checks the variable and makes its state; then, per batch,
+``step(params, grads, state, scratch)``, :meth:`Optimizer.update_in_place` at the stored
+learning rate without its checks. Each array has one owner: the variable and its gradient are
+the model's (:attr:`lrsim.network.Sequential.params` and ``grads``), the state is the
+optimizer's (``states``; it lives as long as the optimizer, so a second fit continues the
+first), and the two scratch arrays, shaped like the variable, are the loop's: it allocates them
+once and hands them to every step, which writes its intermediate results there.
+
 The operations are Keras's, in Keras's order (``keras/src/optimizers/{sgd,rmsprop,adam}.py``):
 hyperparameters are cast to the variable's dtype, ``1 - beta`` is formed in Python and then
 cast, and the learning rate is stored in the optimizer's dtype. With ``dtype="float32"`` that
@@ -244,9 +253,9 @@ class Optimizer(abc.ABC, Generic[StateT]):
         for an ensemble); a given one is stored in the optimizer's dtype first, as Keras
         stores it, and must broadcast against the variable. ``scratch``, two more arrays like
         the variable, saves allocating them on every call of a loop. A loop over many steps
-        calls this (:func:`lrsim.training.fit`, :func:`lrsim.adam_dynamics.adam_on_parabola`,
-        :func:`lrsim.lr_finder.lr_range_test` do); :meth:`update` is the same step without
-        changing its arguments.
+        calls this (:func:`lrsim.adam_dynamics.adam_on_parabola` and
+        :func:`lrsim.lr_finder.lr_range_test` do), or :meth:`step`, which checks nothing;
+        :meth:`update` is the same step without changing its arguments.
 
         Examples
         --------
@@ -273,17 +282,37 @@ class Optimizer(abc.ABC, Generic[StateT]):
             scratch = (np.empty_like(variable), np.empty_like(variable))
         with np.errstate(all="ignore"):  # a divergent run overflows: that is data, not a warning
             if learning_rate is None:
-                rate: Rate = _per_member(self._learning_rate, variable.ndim)
-            else:
-                rate = np.asarray(learning_rate, dtype=self._dtype)
+                self.step(variable, gradient, state, scratch)
+                return
+            rate = np.asarray(learning_rate, dtype=self._dtype)
             self._update_in_place(variable, gradient, state, rate, scratch=scratch)
         state.iterations[...] += 1
 
-    def _step(
+    def step(
         self, variable: FloatArray, gradient: FloatArray, state: StateT, scratch: Scratch
     ) -> None:
-        """:meth:`update_in_place` at the optimizer's rate, for a caller that checked the
-        arrays and runs inside ``np.errstate(all="ignore")`` (:func:`lrsim.training.fit`)."""
+        """Apply step t = ``state.iterations`` + 1 at the optimizer's learning rate, in place,
+        checking nothing: the step of a training loop.
+
+        :meth:`update_in_place` without a learning rate, and without its checks, which a loop
+        makes once instead: ``variable`` and ``gradient`` are arrays of the optimizer's dtype
+        and one shape (with the ensemble's leading axis, as :meth:`build` checks), ``state``
+        is the variable's (from :meth:`init_state` or :attr:`states`), and ``scratch`` is two
+        more arrays like the variable, which the caller owns and passes on every step (their
+        contents are overwritten and mean nothing after it). A divergent run overflows, so a
+        loop runs it inside ``np.errstate(all="ignore")``. :func:`lrsim.training.fit` steps so.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> optimizer = SGD(0.1)
+        >>> w, g = np.array([1.0]), np.array([2.0])
+        >>> state, scratch = optimizer.init_state(w), (np.empty_like(w), np.empty_like(w))
+        >>> for _ in range(2):
+        ...     optimizer.step(w, g, state, scratch)
+        >>> w, state.iterations
+        (array([0.6]), array(2))
+        """
         # One rate: a NumPy scalar rounds as the array does, at a fraction of the call's cost.
         stored = self._learning_rate
         rate = stored[()] if stored.ndim == 0 else _per_member(stored, variable.ndim)

@@ -22,6 +22,19 @@ vectorised computation that gives the same numbers as K separate runs. ``seed`` 
 shuffling seed per member. Each member stops on its own (divergence, EarlyStopping,
 TerminateOnNaN): from then on its weights and learning rate are frozen and its logs are NaN,
 while the others go on; training ends when all have stopped.
+
+The step goes through public contracts only, each checked once per fit and not per batch
+(:mod:`lrsim.network` and :mod:`lrsim.optimizers` say more):
+
+* the model's ``params`` and ``grads`` (the model's arrays for its whole life) and, per batch
+  size, its :class:`~lrsim.network.GradientPass` from ``gradient_pass``, which computes a
+  batch's loss, probabilities and gradient in arrays the model keeps; ``fit`` reads the loss
+  and probabilities before the next batch overwrites them;
+* the optimizer's ``build``, its state (``states``, kept by the optimizer from fit to fit) and
+  ``step(params, grads, state, scratch)``, with two scratch arrays like ``params`` that ``fit``
+  allocates and owns for the length of the fit;
+* the batches, which ``fit`` checks and lays out once (``input_rows``), and shuffles into
+  copies it owns: each batch is a view of them.
 """
 
 from __future__ import annotations
@@ -306,7 +319,12 @@ def fit(
     # Views into the epoch's shuffled copies, and the model's reused arrays for each batch size:
     # the loop then makes no array of its own.
     batch_steps = [
-        ((start, stop), data.x[..., start:stop], data.y[..., start:stop], model._pass(stop - start))
+        (
+            (start, stop),
+            data.x[..., start:stop],
+            data.y[..., start:stop],
+            model.gradient_pass(stop - start),
+        )
         for start, stop in batches.bounds
     ]
 
@@ -460,7 +478,7 @@ def _compile(
     scratch = (np.empty_like(model.params), np.empty_like(model.params))
 
     def apply_gradients() -> None:
-        optimizer._step(model.params, model.grads, state, scratch)
+        optimizer.step(model.params, model.grads, state, scratch)
 
     model.optimizer = optimizer
     members = model.params.shape[0]
