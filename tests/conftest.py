@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import html
+import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
 from hypothesis import settings
@@ -34,6 +37,48 @@ def sphinx_build(docs: Path, build: Path, env: dict[str, str] | None = None) -> 
     if result.returncode != 0:
         pytest.fail(f"sphinx-build failed ({result.returncode}):\n{log[-6000:]}")
     return log
+
+
+class Glued(NamedTuple):
+    """A number a page glued into its prose: the value its build recorded, and what it reads as."""
+
+    value: Any
+    text: str
+
+
+def glued(site: Path, page: str) -> dict[str, Glued]:
+    """Every ``{glue:text}`` of a page's source (``page`` as "adam/02-case-studies"), by name.
+
+    The value is the one the page's build recorded (MyST-NB's ``<page>.glue.json`` beside the
+    site), the text what the reader sees: the value formatted by the spec of the source's first
+    ``{glue:text}`name:spec```, as MyST-NB formats it, with docs/_ext/minus_signs.py's minus.
+    A test that checks the numbers of a passage by name survives any rewording around them.
+    """
+    # The build's own formatting; imported here, as the sessions without Sphinx load this file.
+    from myst_nb.core.variables import format_plain_text
+
+    if str(ROOT / "docs" / "_ext") not in sys.path:
+        sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+    from minus_signs import LEADING_HYPHEN
+
+    record = site.parent / "jupyter_execute" / f"{page}.glue.json"
+    recorded = json.loads(record.read_text(encoding="utf-8"))
+    source = (ROOT / "docs" / f"{page}.md").read_text(encoding="utf-8")
+    found: dict[str, Glued] = {}
+    for name, spec in re.findall(r"\{glue:text\}`(\w+)(?::([^`]*))?`", source):
+        plain = recorded[name]["data"]["text/plain"]
+        text = LEADING_HYPHEN.sub("\N{MINUS SIGN}", format_plain_text(plain, spec))
+        try:
+            value = ast.literal_eval(plain)
+        except (SyntaxError, ValueError):
+            value = plain
+        found.setdefault(name, Glued(value, text))
+    return found
+
+
+def pasted_texts(path: Path) -> list[str]:
+    """The texts of a built page's glued numbers, in page order."""
+    return re.findall(r'class="pasted-text">([^<]*)<', path.read_text(encoding="utf-8"))
 
 
 def page_text(path: Path) -> str:

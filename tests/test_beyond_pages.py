@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from conftest import page_text
+from conftest import glued, page_text, pasted_texts
 
 from lrsim import quartic
 from lrsim.parabola import contraction_factor
@@ -31,13 +31,16 @@ def test_curvature_page_shows_the_zigzag_optimum_its_rate_and_the_factor_at_1_2(
 def test_non_quadratic_page_shows_lrsims_basin_and_the_overflow_outside_it(site):
     """At η = 0.5 the quartic's basin, its quadratic underestimate √(2/(3η)), and the step at
     which a start just outside (2.05) overflows, as lrsim.quartic computes them."""
-    text = f" {page_text(site / 'beyond' / '02-non-quadratic.html')} "
-    eta = 0.5
-    outside = first_nonfinite_step(quartic.iterate(eta, 2.05, steps=20))
-    for shown in (
-        f"within {format_number(float(quartic.basin_radius(eta)), '.0f')} of the minimum",
-        f"overflowing to inf at step {int(outside)} ",
-        f"= {format_number(float(np.sqrt(2 / (3 * eta))), '.2f')} , too small",
-    ):
-        assert shown in text, shown
-    assert "first step ≥ 2/η" in text  # the edge-of-stability table's column
+    page = "beyond/02-non-quadratic"
+    numbers, on_page = glued(site, page), pasted_texts(site / f"{page}.html")
+    eta = numbers["eta_q"].value
+    assert eta == 0.5
+    expected = {
+        "radius_q": float(quartic.basin_radius(eta)),
+        "outside_overflow": int(first_nonfinite_step(quartic.iterate(eta, 2.05, steps=20))),
+        "hessian_radius": float(np.sqrt(2 / (3 * eta))),
+    }
+    for name, value in expected.items():  # by glue name: the prose around them may change
+        assert numbers[name].value == value, name
+        assert numbers[name].text in on_page, name
+    assert "first step ≥ 2/η" in page_text(site / f"{page}.html")  # the table's column
