@@ -73,6 +73,17 @@ def _stub_zero_gradients() -> None:
     network.Sequential.batch_gradients = batch_gradients  # type: ignore[method-assign]
 
 
+def _stub_zero_gradient_pass() -> None:
+    original = network.GradientPass.run
+
+    def run(self: Any, x: Any, y: Any) -> None:
+        original(self, x, y)
+        for grads in self._grads:
+            grads.fill(0.0)
+
+    network.GradientPass.run = run  # type: ignore[method-assign]
+
+
 def _stub_early_stopping_never_stops() -> None:
     callbacks.EarlyStopping.on_epoch_end = _constant(None)  # type: ignore[method-assign]
 
@@ -114,6 +125,7 @@ SUBJECTS: dict[str, Callable[[], None]] = {
     "optimizers.Adam (steps as plain SGD)": _stub_adam_as_sgd,
     "callbacks.ReduceLROnPlateau (never reduces)": _stub_plateau_never_reduces,
     "network.Sequential.batch_gradients (zero gradient)": _stub_zero_gradients,
+    "network.GradientPass.run (zero gradient: fit's step)": _stub_zero_gradient_pass,
     "callbacks.EarlyStopping (never stops)": _stub_early_stopping_never_stops,
     "parabola.iterate (returns 0)": _stub_functions("parabola", "iterate"),
     "parabola.closed_form (returns 0)": _stub_functions("parabola", "closed_form"),

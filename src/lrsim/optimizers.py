@@ -17,8 +17,8 @@ operations round exactly as the expressions they replace.
 
 A training loop (:func:`lrsim.training.fit`) uses the shell's ``build`` and the core's arrays:
 ``build([params])`` once, which checks the variable and makes its state; then, per batch,
-``step(params, grads, state, scratch)``, :meth:`Optimizer.update_in_place` at the stored
-learning rate without its checks. Each array has one owner: the variable and its gradient are
+:meth:`Optimizer.step` ``(params, grads, state, scratch)``, :meth:`Optimizer.update_in_place`
+at the stored learning rate without its checks. Each array has one owner: the variable and its gradient are
 the model's (:attr:`lrsim.network.Sequential.params` and ``grads``), the state is the
 optimizer's (``states``; it lives as long as the optimizer, so a second fit continues the
 first), and the two scratch arrays, shaped like the variable, are the loop's: it allocates them

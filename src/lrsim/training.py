@@ -27,12 +27,13 @@ The step goes through public contracts only, each checked once per fit and not p
 (:mod:`lrsim.network` and :mod:`lrsim.optimizers` say more):
 
 * the model's ``params`` and ``grads`` (the model's arrays for its whole life) and, per batch
-  size, its :class:`~lrsim.network.GradientPass` from ``gradient_pass``, which computes a
-  batch's loss, probabilities and gradient in arrays the model keeps; ``fit`` reads the loss
-  and probabilities before the next batch overwrites them;
+  size, its :class:`~lrsim.network.GradientPass` from
+  :meth:`~lrsim.network.Sequential.gradient_pass`, which computes a batch's loss,
+  probabilities and gradient in arrays the model keeps; ``fit`` reads the loss and
+  probabilities before the next batch overwrites them;
 * the optimizer's ``build``, its state (``states``, kept by the optimizer from fit to fit) and
-  ``step(params, grads, state, scratch)``, with two scratch arrays like ``params`` that ``fit``
-  allocates and owns for the length of the fit;
+  :meth:`~lrsim.optimizers.Optimizer.step` ``(params, grads, state, scratch)``, with two
+  scratch arrays like ``params`` that ``fit`` allocates and owns for the length of the fit;
 * the batches, which ``fit`` checks and lays out once (``input_rows``), and shuffles into
   copies it owns: each batch is a view of them.
 """
