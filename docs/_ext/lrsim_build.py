@@ -37,6 +37,7 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 import hashlib
 import os
 import subprocess
@@ -44,16 +45,20 @@ import tempfile
 import uuid
 from functools import partial
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 import jinja2
 import jupyter_client
+import warm_kernels
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from myst_nb.core.read import create_nb_reader
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 from sphinx.util.parallel import make_chunks
+from traitlets import default
 
 import lrsim
 
@@ -94,6 +99,29 @@ def commit_time() -> str:
     return git("log", "-1", "--format=%ct") or UNDATED
 
 
+class GreetedKernelClient(AsyncKernelClient):
+    """A client that knows a kernel is ready when it has greeted it and answered ``kernel_info``.
+
+    ipykernel greets every new IOPub subscriber (``iopub_welcome``); after the greeting, no
+    IOPub message is lost. The stock wait asks for ``kernel_info`` at once, sleeps a fifth of
+    a second whenever the reply's status messages were lost to a subscription still on its
+    way, and then drains IOPub until it has been silent for another fifth of a second: about
+    a quarter of a second per page. What it drains, nbclient would ignore anyway (it reads
+    only messages whose parent is the cell it executes).
+    """
+
+    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+        try:
+            await self.iopub_channel.get_msg(timeout=min(timeout or 10.0, 10.0))
+        except Empty:  # no greeting (an older kernel): the stock wait
+            await super()._async_wait_for_ready(timeout)
+            return
+        reply = await self._async_recv_reply(self.kernel_info(), timeout=timeout)
+        self._handle_kernel_info_reply(reply)
+
+    wait_for_ready = _async_wait_for_ready
+
+
 class UnixSocketKernelManager(AsyncKernelManager):
     """Kernels that talk to the build over Unix sockets at absolute, unique paths.
 
@@ -101,6 +129,10 @@ class UnixSocketKernelManager(AsyncKernelManager):
     page's folder. Two kernels given the same TCP port failed one of the ~50 parallel builds
     made while adopting -j.
     """
+
+    @default("client_factory")
+    def _client_factory_default(self) -> type[GreetedKernelClient]:
+        return GreetedKernelClient
 
     def _transport_default(self) -> str:
         return "ipc"
@@ -112,6 +144,22 @@ class UnixSocketKernelManager(AsyncKernelManager):
         # A page's kernel never looks back: IPython's history database only costs start-up.
         arguments = [*(extra_arguments or []), "--HistoryManager.enabled=False"]
         return super().format_kernel_cmd(arguments)
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        kernel = warm_kernels.spawn(kernel_cmd, kw["env"], str(kw.get("cwd") or Path.cwd()))
+        if kernel is None:
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            return
+        provisioner = self.provisioner
+        provisioner.process, provisioner.pid, provisioner.pgid = kernel, kernel.pid, kernel.pid
+        provisioner.cwd = kw.get("cwd")
+        self._reconcile_connection_info(provisioner.connection_info)
+        # A client that connects before the kernel has bound its sockets retries only every
+        # tenth of a second, and its first IOPub messages are lost: a forked kernel binds
+        # within a few milliseconds, so wait for its socket files instead.
+        sockets = [Path(f"{self.ip}-{port}") for port in self.ports]
+        while not all(path.exists() for path in sockets) and kernel.poll() is None:
+            await asyncio.sleep(0.002)
 
     async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
         # The page's outputs are in; a graceful goodbye costs a fifth of a second per page.
