@@ -101,8 +101,8 @@ def docs(session: nox.Session) -> None:
         session.log(f"Site up to date (nothing it is built from changed): {stamp.path}")
         return
     inputs = stamp.inputs()
-    session.run("python", "-m", "sphinx", *sphinx_arguments(), *session.posargs)
-    if not session.posargs:
+    built = session.run("python", "-m", "sphinx", *sphinx_arguments(), *session.posargs)
+    if built is not None and not session.posargs:  # None: --install-only skipped the build
         stamp.write(inputs)
     session.log(f"Site built: {BUILD / 'html' / 'index.html'}")
 
