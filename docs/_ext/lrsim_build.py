@@ -41,6 +41,7 @@ import asyncio
 import hashlib
 import os
 import subprocess
+import sys
 import tempfile
 import uuid
 from functools import partial
@@ -315,19 +316,14 @@ def balance_reading(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> 
     docnames[:] = [docname for run in runs for docname in run]
 
 
-def key_page(app: Sphinx, docname: str, source: list[str]) -> None:
-    """Point MyST-NB's cache for this page at the folder named after its inputs, and make them
-    the page's dependencies. MyST-NB reads ``env.mystnb_config`` when it parses the page, which
-    follows this event for the same page in the same process."""
-    env = app.env
-    config = env.mystnb_config
-    path = Path(env.doc2path(docname))
-    code = code_cells(env, path, source[0])
+def cache_folder(app: Sphinx, docname: str, text: str) -> tuple[Path, list[Path]] | None:
+    """The page's MyST-NB cache folder, named after its inputs, and those inputs; None for a
+    page that executes nothing."""
+    path = Path(app.env.doc2path(docname))
+    code = code_cells(app.env, path, text)
     if code is None:
-        return
+        return None
     inputs = page_inputs(code, path.parent)
-    for dependency in inputs:
-        env.note_dependency(dependency)
     # Names relative to the package or the page, not absolute: the same key in any checkout.
     key = digest(
         *(
@@ -341,8 +337,36 @@ def key_page(app: Sphinx, docname: str, source: list[str]) -> None:
             )
         )
     )
-    folder = Path(app.config.nb_execution_cache_path) / docname / key
-    env.mystnb_config = config.copy(execution_cache_path=str(folder))
+    return Path(app.config.nb_execution_cache_path) / docname / key, inputs
+
+
+def key_page(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Point MyST-NB's cache for this page at the folder named after its inputs, and make them
+    the page's dependencies. MyST-NB reads ``env.mystnb_config`` when it parses the page, which
+    follows this event for the same page in the same process."""
+    found = cache_folder(app, docname, source[0])
+    if found is None:
+        return
+    folder, inputs = found
+    for dependency in inputs:
+        app.env.note_dependency(dependency)
+    app.env.mystnb_config = app.env.mystnb_config.copy(execution_cache_path=str(folder))
+
+
+def warm_up_kernels(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Start the kernels' zygote before Sphinx forks its readers, if a page will execute.
+
+    A page whose cache folder does not exist yet will execute (a clean build, an edited
+    module); the zygote's imports then overlap with the readers' start and one zygote serves
+    every reader. A page whose folder exists may still execute (an edited code cell): its
+    reader starts the zygote when it needs it.
+    """
+    for docname in docnames:
+        path = Path(env.doc2path(docname))
+        found = path.is_file() and cache_folder(app, docname, path.read_text(encoding="utf-8"))
+        if found and not found[0].exists():
+            warm_kernels.start(sys.executable, os.environ)
+            return
 
 
 def cache_compiled_templates(app: Sphinx) -> None:
@@ -369,5 +393,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", default_cache_path)
     app.connect("source-read", key_page)
     app.connect("env-before-read-docs", balance_reading)
+    app.connect("env-before-read-docs", warm_up_kernels)
     app.connect("builder-inited", cache_compiled_templates)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

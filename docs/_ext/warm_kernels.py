@@ -2,20 +2,21 @@
 
 A page's kernel spends most of its life starting: Python, ipykernel, IPython, NumPy and
 matplotlib take about 0.8 s to import, and the page's own code often runs in a fraction of
-that. A *zygote* pays it once per reading process: a process that imports those modules,
-touches nothing else, and waits on a Unix socket. Asked for a kernel, it forks; the child
-takes the page's environment, working directory and command line, reseeds the random
-generator a fresh interpreter would have drawn from the OS, and runs ipykernel's own entry
+that. A *zygote* pays it once per build: a process that imports those modules, touches
+nothing else, and waits on a Unix socket. Asked for a kernel, it forks; the child takes the
+page's environment, working directory and command line, reseeds NumPy's global generator if
+it was imported (as a fresh interpreter seeds it from the OS), and runs ipykernel's own entry
 point. Every page still gets a process of its own that no other page has touched, with
 nothing of the build's Python state in it: the zygote never imports lrsim, never creates a
 kernel or a ZeroMQ context, and never resolves matplotlib's backend (the inline backend's
 module must be imported inside the kernel, where it finds IPython).
 
-The zygote runs this file as a script; the build's side is :func:`spawn`. Kernels come back as
-:class:`ForkedKernel`, which jupyter_client's provisioner drives like the ``Popen`` it
-expects. The zygote lives in a private directory (mode 0700, so no other user can ask it for
-a process) and exits when the process that started it does (it reads its standard input to
-the end). ``LRSIM_COLD_KERNELS=1`` starts every kernel the stock way instead.
+The zygote runs this file as a script; the build's side is :func:`start` (the build calls it
+before Sphinx forks its reading processes, which then share the zygote) and :func:`spawn`.
+Kernels come back as :class:`ForkedKernel`, which jupyter_client's provisioner drives like
+the ``Popen`` it expects. The zygote lives in a private directory (mode 0700, so no other
+user can ask it for a process) and exits when the process that started it does (it reads its
+standard input to the end). ``LRSIM_COLD_KERNELS=1`` starts every kernel the stock way.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -105,14 +107,15 @@ def _exists(pid: int) -> bool:
 
 
 class Zygote:
-    """The warm parent of one reading process's kernels."""
+    """The warm parent of the kernels of the process that started it and of its forks."""
 
-    def __init__(self, python: str, env: dict[str, str]) -> None:
+    def __init__(self, python: str, env: Mapping[str, str]) -> None:
+        self.python, self.owner = python, os.getpid()
         self.folder = Path(tempfile.mkdtemp(prefix="lrsim-zygote-"))
         self.address = str(self.folder / "socket")
         # Its standard input is a pipe from this process: end of file means the build is gone.
         self.process = subprocess.Popen(
-            [python, __file__, self.address], stdin=subprocess.PIPE, env=env
+            [python, __file__, self.address], stdin=subprocess.PIPE, env=dict(env)
         )
 
     def spawn(self, argv: list[str], env: dict[str, str], cwd: str) -> ForkedKernel:
@@ -134,34 +137,47 @@ class Zygote:
         return ForkedKernel(json.loads(reply)["pid"])
 
     def close(self) -> None:
-        """End the zygote and wait for it (so its CPU time is counted as this process's)."""
-        if self.process.stdin is not None and not self.process.stdin.closed:
-            self.process.stdin.close()
-            self.process.wait()
-            shutil.rmtree(self.folder, ignore_errors=True)
+        """End the zygote and wait for it (so its CPU time is counted as this process's).
+
+        Only in the process that started it: a reading process forked from that one holds a
+        copy of this object, and its exit must not end the zygote the others still use.
+        """
+        if os.getpid() != self.owner or self.process.stdin is None or self.process.stdin.closed:
+            return
+        self.process.stdin.close()
+        self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
-_zygote: Zygote | None = None
-_zygote_owner: int | None = None
+_zygotes: dict[str, Zygote] = {}  # by the Python that runs them
+
+
+def start(python: str, env: Mapping[str, str]) -> Zygote:
+    """Start the zygote for kernels run by ``python``, unless one is running already.
+
+    The build calls it before Sphinx forks its reading processes, so that the zygote's imports
+    overlap with the readers' start and one zygote serves them all; a process that needs a
+    kernel and has none starts its own.
+    """
+    zygote = _zygotes.get(python)
+    if zygote is None or zygote.process.poll() is not None:
+        zygote = _zygotes[python] = Zygote(python, env)
+        # A reading process started by Sphinx's -j leaves through multiprocessing, which runs
+        # its finalizers but not atexit's; the main process leaves through atexit.
+        multiprocessing.util.Finalize(zygote, zygote.close, exitpriority=10)
+        atexit.register(zygote.close)
+    return zygote
 
 
 def spawn(kernel_cmd: list[str], env: dict[str, str], cwd: str) -> ForkedKernel | None:
-    """Fork a kernel for ``kernel_cmd`` from this process's zygote (started on first use).
+    """Fork a kernel for ``kernel_cmd`` from the zygote (:func:`start` ed if need be).
 
-    None when the command is not the Python kernel this zygote can stand in for, or when
+    None when the command is not the Python kernel the zygote can stand in for, or when
     ``LRSIM_COLD_KERNELS`` is set: the caller then starts the kernel the stock way.
     """
-    global _zygote, _zygote_owner
     if os.environ.get("LRSIM_COLD_KERNELS") or kernel_cmd[1:3] != LAUNCHER:
         return None
-    if _zygote is None or _zygote_owner != os.getpid():
-        # A forked reading process starts its own: the parent's socket belongs to the parent.
-        _zygote, _zygote_owner = Zygote(kernel_cmd[0], env), os.getpid()
-        # A reading process started by Sphinx's -j leaves through multiprocessing, which runs
-        # its finalizers but not atexit's; a serial build leaves through atexit.
-        multiprocessing.util.Finalize(_zygote, _zygote.close, exitpriority=10)
-        atexit.register(_zygote.close)
-    return _zygote.spawn(["ipykernel_launcher", *kernel_cmd[3:]], env, cwd)
+    return start(kernel_cmd[0], env).spawn(["ipykernel_launcher", *kernel_cmd[3:]], env, cwd)
 
 
 def _serve(address: str) -> None:
