@@ -25,6 +25,7 @@ import nox.virtualenv
 
 ROOT = Path(__file__).parent
 sys.path.insert(0, str(ROOT / "tools"))
+from build_stamp import Stamp  # found through the line above
 from sphinx_command import sphinx_arguments  # found through the line above
 from working_tree import copy_working_tree  # found through the line above
 
@@ -92,9 +93,17 @@ def in_env(env: Path) -> dict[str, str]:
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Build the HTML site into build/html, warnings as errors."""
+    """Build the HTML site into build/html, warnings as errors; skipped when nothing it is built
+    from changed since the last build (tools/build_stamp.py), unless arguments follow ``--``."""
     install_groups(session, "docs")
-    session.run("python", "-m", "sphinx", *sphinx_arguments(), *session.posargs)
+    stamp = Stamp(ROOT, BUILD, sphinx_arguments())
+    if not session.posargs and stamp.up_to_date():
+        session.log(f"Site up to date (nothing it is built from changed): {stamp.path}")
+        return
+    inputs = stamp.inputs()
+    built = session.run("python", "-m", "sphinx", *sphinx_arguments(), *session.posargs)
+    if built is not None and not session.posargs:  # None: --install-only skipped the build
+        stamp.write(inputs)
     session.log(f"Site built: {BUILD / 'html' / 'index.html'}")
 
 

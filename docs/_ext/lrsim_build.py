@@ -37,23 +37,29 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 import hashlib
 import os
 import subprocess
+import sys
 import tempfile
 import uuid
 from functools import partial
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 import jinja2
 import jupyter_client
+import warm_kernels
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from myst_nb.core.read import create_nb_reader
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 from sphinx.util.parallel import make_chunks
+from traitlets import default
 
 import lrsim
 
@@ -94,6 +100,29 @@ def commit_time() -> str:
     return git("log", "-1", "--format=%ct") or UNDATED
 
 
+class GreetedKernelClient(AsyncKernelClient):
+    """A client that knows a kernel is ready when it has greeted it and answered ``kernel_info``.
+
+    ipykernel greets every new IOPub subscriber (``iopub_welcome``); after the greeting, no
+    IOPub message is lost. The stock wait asks for ``kernel_info`` at once, sleeps a fifth of
+    a second whenever the reply's status messages were lost to a subscription still on its
+    way, and then drains IOPub until it has been silent for another fifth of a second: about
+    a quarter of a second per page. What it drains, nbclient would ignore anyway (it reads
+    only messages whose parent is the cell it executes).
+    """
+
+    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+        try:
+            await self.iopub_channel.get_msg(timeout=min(timeout or 10.0, 10.0))
+        except Empty:  # no greeting (an older kernel): the stock wait
+            await super()._async_wait_for_ready(timeout)
+            return
+        reply = await self._async_recv_reply(self.kernel_info(), timeout=timeout)
+        self._handle_kernel_info_reply(reply)
+
+    wait_for_ready = _async_wait_for_ready
+
+
 class UnixSocketKernelManager(AsyncKernelManager):
     """Kernels that talk to the build over Unix sockets at absolute, unique paths.
 
@@ -101,6 +130,10 @@ class UnixSocketKernelManager(AsyncKernelManager):
     page's folder. Two kernels given the same TCP port failed one of the ~50 parallel builds
     made while adopting -j.
     """
+
+    @default("client_factory")
+    def _client_factory_default(self) -> type[GreetedKernelClient]:
+        return GreetedKernelClient
 
     def _transport_default(self) -> str:
         return "ipc"
@@ -112,6 +145,22 @@ class UnixSocketKernelManager(AsyncKernelManager):
         # A page's kernel never looks back: IPython's history database only costs start-up.
         arguments = [*(extra_arguments or []), "--HistoryManager.enabled=False"]
         return super().format_kernel_cmd(arguments)
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        kernel = warm_kernels.spawn(kernel_cmd, kw["env"], str(kw.get("cwd") or Path.cwd()))
+        if kernel is None:
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            return
+        provisioner = self.provisioner
+        provisioner.process, provisioner.pid, provisioner.pgid = kernel, kernel.pid, kernel.pid
+        provisioner.cwd = kw.get("cwd")
+        self._reconcile_connection_info(provisioner.connection_info)
+        # A client that connects before the kernel has bound its sockets retries only every
+        # tenth of a second, and its first IOPub messages are lost: a forked kernel binds
+        # within a few milliseconds, so wait for its socket files instead.
+        sockets = [Path(f"{self.ip}-{port}") for port in self.ports]
+        while not all(path.exists() for path in sockets) and kernel.poll() is None:
+            await asyncio.sleep(0.002)
 
     async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
         # The page's outputs are in; a graceful goodbye costs a fifth of a second per page.
@@ -267,19 +316,14 @@ def balance_reading(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> 
     docnames[:] = [docname for run in runs for docname in run]
 
 
-def key_page(app: Sphinx, docname: str, source: list[str]) -> None:
-    """Point MyST-NB's cache for this page at the folder named after its inputs, and make them
-    the page's dependencies. MyST-NB reads ``env.mystnb_config`` when it parses the page, which
-    follows this event for the same page in the same process."""
-    env = app.env
-    config = env.mystnb_config
-    path = Path(env.doc2path(docname))
-    code = code_cells(env, path, source[0])
+def cache_folder(app: Sphinx, docname: str, text: str) -> tuple[Path, list[Path]] | None:
+    """The page's MyST-NB cache folder, named after its inputs, and those inputs; None for a
+    page that executes nothing."""
+    path = Path(app.env.doc2path(docname))
+    code = code_cells(app.env, path, text)
     if code is None:
-        return
+        return None
     inputs = page_inputs(code, path.parent)
-    for dependency in inputs:
-        env.note_dependency(dependency)
     # Names relative to the package or the page, not absolute: the same key in any checkout.
     key = digest(
         *(
@@ -293,8 +337,36 @@ def key_page(app: Sphinx, docname: str, source: list[str]) -> None:
             )
         )
     )
-    folder = Path(app.config.nb_execution_cache_path) / docname / key
-    env.mystnb_config = config.copy(execution_cache_path=str(folder))
+    return Path(app.config.nb_execution_cache_path) / docname / key, inputs
+
+
+def key_page(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Point MyST-NB's cache for this page at the folder named after its inputs, and make them
+    the page's dependencies. MyST-NB reads ``env.mystnb_config`` when it parses the page, which
+    follows this event for the same page in the same process."""
+    found = cache_folder(app, docname, source[0])
+    if found is None:
+        return
+    folder, inputs = found
+    for dependency in inputs:
+        app.env.note_dependency(dependency)
+    app.env.mystnb_config = app.env.mystnb_config.copy(execution_cache_path=str(folder))
+
+
+def warm_up_kernels(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Start the kernels' zygote before Sphinx forks its readers, if a page will execute.
+
+    A page whose cache folder does not exist yet will execute (a clean build, an edited
+    module); the zygote's imports then overlap with the readers' start and one zygote serves
+    every reader. A page whose folder exists may still execute (an edited code cell): its
+    reader starts the zygote when it needs it.
+    """
+    for docname in docnames:
+        path = Path(env.doc2path(docname))
+        found = path.is_file() and cache_folder(app, docname, path.read_text(encoding="utf-8"))
+        if found and not found[0].exists():
+            warm_kernels.start(sys.executable, os.environ)
+            return
 
 
 def cache_compiled_templates(app: Sphinx) -> None:
@@ -321,5 +393,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", default_cache_path)
     app.connect("source-read", key_page)
     app.connect("env-before-read-docs", balance_reading)
+    app.connect("env-before-read-docs", warm_up_kernels)
     app.connect("builder-inited", cache_compiled_templates)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
