@@ -49,15 +49,26 @@ span[id^="document-"] + section { break-before: page; }  /* each chapter on a ne
 """
 
 
+SYSTEM_CHROMIUM = Path("/usr/bin/chromium")  # Debian's, as nox -s site drives it
+NO_CHROMIUM = (
+    "no Chromium to print the PDF with: apt-get install chromium, or set LRSIM_CHROMIUM to a "
+    "Chromium or Chrome binary (python -m playwright install chromium-headless-shell fetches one)"
+)
+
+
 def browser_path() -> str:
-    """Debian's Chromium, or Chrome where that is what is installed (GitHub's runners)."""
-    for candidate in (os.environ.get("LRSIM_CHROMIUM"), "/usr/bin/chromium"):
-        if candidate and Path(candidate).exists():
-            return candidate
+    """LRSIM_CHROMIUM if set, else Debian's Chromium, else a Chromium or Chrome on PATH (GitHub's
+    runners); without one, stop at once and say how to get one."""
+    if chosen := os.environ.get("LRSIM_CHROMIUM"):
+        if not Path(chosen).is_file():
+            raise SystemExit(f"LRSIM_CHROMIUM={chosen}: no such file. {NO_CHROMIUM}")
+        return chosen
+    if SYSTEM_CHROMIUM.is_file():
+        return str(SYSTEM_CHROMIUM)
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
         if found := shutil.which(name):
             return found
-    raise SystemExit("no Chromium found: apt-get install chromium, or set LRSIM_CHROMIUM")
+    raise SystemExit(NO_CHROMIUM)
 
 
 # What Chromium makes bookmarks of: the headings a printed page shows, in document order.
