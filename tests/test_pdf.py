@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import equations
 
 pytestmark = pytest.mark.pdf
 
@@ -203,3 +204,46 @@ def test_links_inside_the_book_stay_links(reader: Any) -> None:
         or annotation.get_object().get("/A", {}).get("/S") == "/GoTo"
     ]
     assert len(internal) > 50
+
+
+def text_at(page: Any, rect: list[Any]) -> str:
+    """The text of the runs that start inside rect on page (a link's area)."""
+    left, bottom, right, top = (float(value) for value in rect)
+    found: list[str] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: Any) -> None:
+        x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
+        y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]
+        if left - 2 <= x <= right + 2 and bottom - 4 <= y <= top + 4:
+            found.append(text)
+
+    page.extract_text(visitor_text=visit)
+    return "".join(found)
+
+
+def test_equations_keep_their_numbers_and_their_references_link_to_them(
+    reader: Any, pages: list[str]
+) -> None:
+    """Each labelled equation is a link target with its number beside it, and each {eq}
+    reference in the prose is a link to it that reads "(its number)", as on the site."""
+    labels, references = equations()
+    single_page = SINGLE_PAGE.read_text("utf-8")
+    numbers = {
+        label: re.search(rf'id="equation-{label}">\s*<span class="eqno">(\(\d+\))', single_page)[1]  # type: ignore[index]
+        for label in labels
+    }
+    destinations = reader.named_destinations
+    for label, number in numbers.items():
+        page = reader.get_destination_page_number(destinations[f"/equation-{label}"])
+        assert number in pages[page], label
+    links: dict[str, list[str]] = {label: [] for label in labels}
+    for page in reader.pages:
+        for annotation in page.get("/Annots", []) or []:
+            target = str(annotation.get_object().get("/Dest", ""))
+            if target.removeprefix("/equation-") in links:
+                links[target.removeprefix("/equation-")].append(
+                    text_at(page, annotation.get_object()["/Rect"])
+                )
+    for label, texts in links.items():
+        assert len(texts) == sum(counts[label] for counts in references.values()), label
+        assert all(text.startswith(numbers[label]) for text in texts), (label, texts)

@@ -148,6 +148,19 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
             shutil.copyfile(path.parent / name, target.parent / name)
 
 
+def single_page_anchors(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """In the single-page build (the PDF's source), a link to another page's section, figure or
+    equation is "#document-<page>#<id>": Sphinx 9 joins the page's anchor and the target's
+    (its singlehtml builder stopped repairing them), and Chromium then links nowhere. On one
+    page the target's own id is the whole address."""
+    if app.builder.name != "singlehtml":
+        return
+    for reference in doctree.findall(nodes.reference):
+        double = re.fullmatch(r"#document-[^#]*(#.+)", reference.get("refuri", ""))
+        if double:
+            reference["refuri"] = double[1]
+
+
 def settle_site_files(app: Sphinx, exception: Exception | None) -> None:
     """sitemap.xml in page order (sphinx-sitemap lists pages in the order parallel writers
     finished them), and no CNAME naming a local address (sphinx.ext.githubpages writes one for
@@ -317,6 +330,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", root_links_on_404)
     app.connect("html-page-context", empty_toctree_on_404, priority=450)
     app.connect("env-updated", find_notebooks)
+    app.connect("doctree-resolved", single_page_anchors)
     app.connect("build-finished", write_notebooks)
     app.connect("build-finished", settle_site_files, priority=900)  # after the extensions'
 
