@@ -140,7 +140,9 @@ def pdf(session: nox.Session) -> None:
     execution cache as the site) printed by Chromium (tools/book_pdf.py says why), its text
     checked (tests/test_pdf.py), and a copy put in build/html for the site's download menu."""
     install_groups(session, "test", "docs", "site")
-    session.run("python", "-m", "sphinx", *sphinx_arguments("singlehtml"), *session.posargs)
+    built = session.run("python", "-m", "sphinx", *sphinx_arguments("singlehtml"), *session.posargs)
+    if built is None:  # --install-only (Read the Docs): nothing was built, so nothing to copy
+        return
     session.run("python", "tools/book_pdf.py", str(BUILD / "singlehtml"), str(PDF))
     session.run("pytest", "-m", "pdf", "tests/test_pdf.py")
     if (BUILD / "html").is_dir():

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -85,6 +86,22 @@ def page_text(path: Path) -> str:
     """A built page's text as a reader sees it: tags dropped, entities decoded, spaces single."""
     markup = path.read_text(encoding="utf-8")
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup)))
+
+
+def equations() -> tuple[dict[str, str], dict[str, Counter[str]]]:
+    """From the pages' sources: each labelled display equation (``$$ ... $$ (label)``) and the
+    page that holds it, and per page how often its prose refers to each label (``{eq}``)."""
+    labels: dict[str, str] = {}
+    references: dict[str, Counter[str]] = {}
+    for path in sorted((ROOT / "docs").rglob("*.md")):
+        docname = path.relative_to(ROOT / "docs").with_suffix("").as_posix()
+        if docname.startswith("_"):
+            continue
+        source = path.read_text(encoding="utf-8")
+        labels |= dict.fromkeys(re.findall(r"^\$\$ \(([\w-]+)\)$", source, re.MULTILINE), docname)
+        if found := re.findall(r"\{eq\}`([\w-]+)`", source):
+            references[docname] = Counter(found)
+    return labels, references
 
 
 @pytest.fixture(scope="session")

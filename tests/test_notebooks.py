@@ -9,8 +9,10 @@ nothing of the build's environment: what works here works for a reader.
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -105,3 +107,37 @@ def test_downloaded_notebook_runs_in_a_clean_folder_with_only_lrsim(
     assert all(cell.execution_count for cell in ran)
     errors = [o for cell in ran for o in cell.outputs if o.output_type == "error"]
     assert not errors
+
+
+def markdown_of(notebook: nbformat.NotebookNode) -> str:
+    return "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+
+
+@pytest.mark.parametrize("page", executable_pages())
+def test_downloaded_notebook_has_no_myst_left_in_its_text(page: str, site: Path) -> None:
+    """Jupyter shows MyST roles and directives as raw text: none may be left."""
+    text = markdown_of(nbformat.read(site / "_sources" / f"{page}.ipynb", as_version=4))
+    assert not re.findall(r"\{[\w:-]+\}`[^`]*`", text), "a MyST role"
+    assert not re.findall(r"^(?:```|:::)\s*\{", text, re.MULTILINE), "a MyST directive"
+    assert not re.findall(r"^\$\$ \(", text, re.MULTILINE), "a MyST equation label"
+    assert not re.findall(r"^\([\w-]+\)=$", text, re.MULTILINE), "a MyST target"
+
+
+@pytest.mark.parametrize("page", executable_pages())
+def test_downloaded_notebook_quotes_the_numbers_the_site_shows(page: str, site: Path) -> None:
+    """Every glued number of the page reads in the notebook as the built site shows it, and the
+    notebook says that its cells compute them again."""
+    notebook = nbformat.read(site / "_sources" / f"{page}.ipynb", as_version=4)
+    text = markdown_of(notebook)
+    built = (site / f"{page}.html").read_text(encoding="utf-8")
+    glued = [html.unescape(value) for value in re.findall(r'class="pasted-text">(.*?)<', built)]
+    assert [value for value in glued if value not in text] == []
+    assert "computed when the book was built" in notebook.cells[0].source
+
+
+def test_the_worked_examples_numbers_are_in_its_notebook(site: Path) -> None:
+    notebook = nbformat.read(site / "_sources" / "parabola" / "01-worked-example.ipynb", 4)
+    text = markdown_of(notebook)
+    for quoted in ("$x_2 =$ −0.36", "$x_3 =$ 0.216", "$x_2 =$ −1.96", "$x_3 =$ 2.744"):
+        assert quoted in text
+    assert "\\tag{1}" in text, "the equation keeps the number the site gives it"

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import yaml
-from conftest import ROOT, page_text
+from conftest import ROOT, equations, page_text
 
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 from lrsim_build import commit_time, git  # found through the line above
@@ -108,3 +108,33 @@ def test_the_footer_names_the_commit_and_its_day_not_the_clocks(site: Path):
     stamp = f"Built from commit {commit} of {day}."
     assert stamp in page_text(site / "index.html")
     assert stamp in page_text(site / "parabola" / "01-worked-example.html")
+
+
+def test_every_labelled_equation_is_numbered_and_every_eq_reference_links_its_number(site: Path):
+    """Equations the prose refers back to carry a number, counted through the book like the
+    figures, and each {eq} reference is a link to the equation that reads "(that number)"."""
+    labels, references = equations()
+    assert len(labels) >= 5
+    numbers = {}
+    for label, docname in labels.items():
+        markup = (site / f"{docname}.html").read_text(encoding="utf-8")
+        number = re.search(rf'id="equation-{label}">\s*<span class="eqno">\((\d+)\)', markup)
+        assert number, f"{label} on {docname} has no number"
+        numbers[label] = int(number[1])
+    assert sorted(numbers.values()) == list(range(1, len(labels) + 1))
+    assert set(labels) == {label for counts in references.values() for label in counts}, (
+        "an equation is numbered only if the prose refers to it"
+    )
+    for docname, counts in references.items():
+        page = site / f"{docname}.html"
+        markup = page.read_text(encoding="utf-8")
+        for label, count in counts.items():
+            links = re.findall(
+                rf'<a class="reference internal" href="([^"#]*)#equation-{label}">\((\d+)\)</a>',
+                markup,
+            )
+            assert len(links) == count, (docname, label)
+            for href, number in links:
+                assert int(number) == numbers[label], (docname, label)
+                target = (page.parent / href).resolve() if href else page
+                assert target == (site / f"{labels[label]}.html").resolve(), (docname, label)

@@ -14,6 +14,13 @@ Issue 17's machinery; ``conf.py`` only turns it on and sets the stock extensions
   ``from myst_nb import glue`` (the build's way of quoting numbers in the prose) becomes a
   stand-in that keeps the values in ``GLUED``. Cell ids are numbered, not random.
   ``tests/test_notebooks.py`` runs each in a clean environment.
+* **Notebooks read as the page does.** Jupyter knows no MyST, so its roles and directives
+  would show as raw text. Each becomes what the site shows: a glued number its value as the
+  build computed it (the first cell says so; the cells recompute it), a cross-reference,
+  equation or figure reference, or citation the site's words for it, linked to the site's
+  page; a numbered equation keeps its number (``\\tag``); a code block a plain fence. The
+  site's rendering is read from the built page, and a role the page does not render the same
+  number of times is a build warning (an error under ``-W``), never a raw role.
 * **The download menu** of the book theme offers the notebook, the source and, in place of
   the browser's "print this page", the whole book as a PDF (``nox -s pdf`` puts it at
   :data:`PDF_NAME` in the site's root).
@@ -24,19 +31,21 @@ Issue 17's machinery; ``conf.py`` only turns it on and sets the stock extensions
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import yaml
 from docutils import nodes
 from lrsim_build import git  # docs/_ext is on the path of every extension
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 DOCS = Path(__file__).resolve().parents[1]
@@ -44,6 +53,7 @@ ROOT = DOCS.parent
 CITATION = ROOT / "CITATION.cff"
 PDF_NAME = "why-learning-rates-diverge.pdf"
 LOCAL_BASE_URL = "http://127.0.0.1:8000/"  # nox -s serve
+logger = logging.getLogger(__name__)
 GLUE_IMPORT = "from myst_nb import glue"
 GLUE_STAND_IN = '''\
 GLUED = {}
@@ -96,9 +106,103 @@ def companions(source: str, folder: Path) -> list[str]:
     return sorted({name for name in named if (folder / name).is_file()})
 
 
-def notebook_json(source: str, path: Path) -> str:
-    """The page as an .ipynb (nbformat 4, no outputs), runnable with lrsim and a kernel, and
-    with the files it reads (its companions) beside it."""
+# How the site renders each role the pages' prose uses, in the built page's HTML.
+RENDERED = {
+    "glue:text": r'<span class="pasted-text">(?P<text>.*?)</span>',
+    "ref": r'<a class="reference internal" href="(?P<href>[^"]*)"><span class="std std-ref">'
+    r"(?P<text>.*?)</span></a>",
+    "numref": r'<a class="reference internal" href="(?P<href>[^"]*)"><span class="std '
+    r'std-numref">(?P<text>.*?)</span></a>',
+    "eq": r'<a class="reference internal" href="(?P<href>[^"]*#equation-[^"]*)">(?P<text>.*?)</a>',
+    "cite:p": r'(?P<open>\[)<a class="reference internal" href="(?P<href>[^"]*bibliography'
+    r'\.html#[^"]*)"[^>]*>(?P<text>.*?)</a>\]',
+}
+ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<content>[^`]*)`")
+DIRECTIVE = re.compile(
+    r"^```\{(?P<name>[\w-]+)\}(?P<argument>.*)\n(?P<body>.*?)^```$", re.MULTILINE | re.DOTALL
+)
+NUMBERED = re.compile(
+    r"^\$\$\n(?P<math>.*?)\n\$\$ \((?P<label>[\w-]+)\)$", re.MULTILINE | re.DOTALL
+)
+BUILT_NOTE = (
+    "*This notebook is a page of the book [{title}]({url}). Numbers quoted in its text are the "
+    "ones computed when the book was built; the code cells below compute them again.*"
+)
+
+
+class PageRendering:
+    """What the built page shows for each role of its source, in order: a reference's words and
+    link, a glued number's text, an equation's number."""
+
+    def __init__(self, app: Sphinx, docname: str) -> None:
+        import html as entities
+
+        self.url = base_url() + f"{docname}.html"
+        page = (Path(app.outdir) / f"{docname}.html").read_text(encoding="utf-8")
+        article = page[page.index('<article class="bd-article">') : page.index("</article>")]
+        self.rendered = {
+            role: [
+                (
+                    entities.unescape(re.sub(r"<[^>]+>", "", match["text"])),
+                    match.groupdict().get("href"),
+                )
+                for match in re.finditer(pattern, article, re.DOTALL)
+            ]
+            for role, pattern in RENDERED.items()
+        }
+        self.numbers = dict(
+            re.findall(r'id="equation-([\w-]+)">\s*<span class="eqno">\((\d+)\)', article)
+        )
+        glue = Path(app.env.mystnb_config.output_folder) / f"{docname}.glue.json"
+        data = json.loads(glue.read_text(encoding="utf-8")) if glue.is_file() else {}
+        self.markdown = {key: value["data"].get("text/markdown") for key, value in data.items()}
+
+    def link(self, text: str, href: str | None) -> str:
+        return f"[{text}]({urljoin(self.url, href)})" if href else text
+
+    def role(self, match: re.Match[str], seen: dict[str, int]) -> str:
+        role, content = match["role"], match["content"]
+        if role == "glue:md" and self.markdown.get(content):
+            return str(self.markdown[content])
+        rendered = self.rendered.get(role, [])
+        index = seen[role] = seen.get(role, -1) + 1
+        if index >= len(rendered):
+            raise ValueError(f"{{{role}}}`{content}` has no rendering on the site's page")
+        text, href = rendered[index]
+        return f"[{self.link(text, href)}]" if role == "cite:p" else self.link(text, href)
+
+    def check(self, seen: dict[str, int]) -> None:
+        for role, rendered in self.rendered.items():
+            used = seen.get(role, -1) + 1
+            if used != len(rendered):
+                raise ValueError(f"{{{role}}}: {len(rendered)} on the site's page, {used} here")
+
+
+def plain_markdown(text: str, page: PageRendering, seen: dict[str, int]) -> str:
+    """A Markdown cell's MyST as plain Markdown, as the site renders it (module docstring)."""
+
+    def directive(match: re.Match[str]) -> str:
+        name, argument, body = match["name"], match["argument"].strip(), match["body"]
+        if name == "code-block":
+            return f"```{argument}\n{body}```"
+        if name == "cite-this-book":
+            citation = yaml.safe_load(CITATION.read_text(encoding="utf-8"))
+            return f"```bibtex\n{bibtex_entry(citation)}\n```"
+        if name == "toctree":
+            return f"The book's pages: [{page.url}]({page.url})."
+        raise ValueError(f"no plain Markdown for the directive {name!r}")
+
+    text = re.sub(r"^\([\w-]+\)=\n", "", text, flags=re.MULTILINE)  # MyST's label targets
+    text = NUMBERED.sub(
+        lambda match: f"$$\n{match['math']} \\tag{{{page.numbers[match['label']]}}}\n$$", text
+    )
+    text = DIRECTIVE.sub(directive, text)
+    return ROLE.sub(lambda match: page.role(match, seen), text)
+
+
+def notebook_json(source: str, path: Path, page: PageRendering) -> str:
+    """The page as an .ipynb (nbformat 4, no outputs), runnable with lrsim and a kernel, with
+    the files it reads (its companions) beside it, and its Markdown as the site renders it."""
     import nbformat
     from myst_nb.core.read import read_myst_markdown_notebook
 
@@ -112,12 +216,19 @@ def notebook_json(source: str, path: Path) -> str:
             f"This notebook reads {listed}: download it from the same folder of the site as "
             "this notebook and keep it beside the notebook."
         ))  # fmt: skip
-    for number, cell in enumerate(notebook.cells):
-        cell.id = f"cell-{number}"
+    seen: dict[str, int] = {}
+    for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.source = cell.source.replace(GLUE_IMPORT, GLUE_STAND_IN)
-        else:  # MyST's "(label)=" targets mean nothing in Jupyter
-            cell.source = re.sub(r"^\([\w-]+\)=\n", "", cell.source, flags=re.MULTILINE)
+        else:
+            cell.source = plain_markdown(cell.source, page, seen)
+    page.check(seen)
+    title = next(line[2:] for line in source.splitlines() if line.startswith("# "))
+    notebook.cells.insert(
+        0, nbformat.v4.new_markdown_cell(BUILT_NOTE.format(title=title, url=page.url))
+    )
+    for number, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{number}"
     nbformat.validate(notebook)
     return nbformat.writes(notebook) + "\n"
 
@@ -143,9 +254,27 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
         target = Path(app.outdir) / "_sources" / f"{docname}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
         source = path.read_text(encoding="utf-8")
-        target.write_text(notebook_json(source, path), "utf-8")
+        try:
+            notebook = notebook_json(source, path, PageRendering(app, docname))
+        except ValueError as problem:
+            logger.warning("notebook of %s: %s", docname, problem)
+            continue
+        target.write_text(notebook, "utf-8")
         for name in companions(source, path.parent):
             shutil.copyfile(path.parent / name, target.parent / name)
+
+
+def single_page_anchors(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """In the single-page build (the PDF's source), a link to another page's section, figure or
+    equation is "#document-<page>#<id>": Sphinx 9 joins the page's anchor and the target's
+    (its singlehtml builder stopped repairing them), and Chromium then links nowhere. On one
+    page the target's own id is the whole address."""
+    if app.builder.name != "singlehtml":
+        return
+    for reference in doctree.findall(nodes.reference):
+        double = re.fullmatch(r"#document-[^#]*(#.+)", reference.get("refuri", ""))
+        if double:
+            reference["refuri"] = double[1]
 
 
 def settle_site_files(app: Sphinx, exception: Exception | None) -> None:
@@ -317,6 +446,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", root_links_on_404)
     app.connect("html-page-context", empty_toctree_on_404, priority=450)
     app.connect("env-updated", find_notebooks)
+    app.connect("doctree-resolved", single_page_anchors)
     app.connect("build-finished", write_notebooks)
     app.connect("build-finished", settle_site_files, priority=900)  # after the extensions'
 

@@ -3,9 +3,11 @@ reader has: big operators and brackets grow, and formulas are set at the size of
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from conftest import equations
 
 pytestmark = pytest.mark.site
 
@@ -70,3 +72,31 @@ def test_math_is_set_at_the_size_of_the_text_around_it(browser, base_url, pages)
     page.close()
     assert count > 100
     assert off == {}
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_equation_numbers_sit_at_the_right_margin_clear_of_their_formula(browser, base_url, width):
+    """A numbered equation's "(N)" ends at the text's right edge, on the formula's line when
+    there is room and below it when not (a phone), and never covers the formula."""
+    labels, _ = equations()
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    placed = []
+    for docname in sorted(set(labels.values())):
+        page.goto(f"{base_url}{docname}.html", wait_until="load")
+        page.evaluate("document.fonts.ready.then(() => true)")
+        placed += page.evaluate(
+            """() => [...document.querySelectorAll('div.math[id^="equation-"]')].map(div => {
+                 const box = element => element.getBoundingClientRect();
+                 const [area, number, formula] = [box(div), box(div.querySelector('.eqno')),
+                                                  box(div.querySelector('math'))];
+                 const apart = number.left >= formula.right || number.top >= formula.bottom;
+                 return {id: div.id, apart, gap: area.right - number.right,
+                         shown: number.width > 0 && div.querySelector('.eqno').innerText};
+               })"""
+        )
+    page.close()
+    assert len(placed) == len(labels)
+    for equation in placed:
+        assert equation["apart"], equation
+        assert abs(equation["gap"]) <= 1, equation
+        assert re.fullmatch(r"\(\d+\)", equation["shown"].replace("#", "").strip()), equation
