@@ -158,8 +158,13 @@ def test_nothing_changed_reads_nothing(project: Project) -> None:
 
 
 def test_prose_edit_rereads_that_page_alone_and_executes_nothing(project: Project) -> None:
+    notebooks = project.build / "html" / "_sources"
+    untouched = (notebooks / "indirect.ipynb").stat().st_mtime_ns
     project.edit(project.docs / "direct.md", "A paragraph of prose.", "A paragraph of new prose.")
     assert project.rebuild() == ({"direct"}, set())
+    # The edited page's download is remade; another page's is left as it was.
+    assert "A paragraph of new prose." in (notebooks / "direct.ipynb").read_text(encoding="utf-8")
+    assert (notebooks / "indirect.ipynb").stat().st_mtime_ns == untouched
 
 
 def test_a_new_assertion_rereads_its_page_and_the_verification_page(project: Project) -> None:
