@@ -96,14 +96,14 @@ def docs(session: nox.Session) -> None:
     """Build the HTML site into build/html, warnings as errors; skipped when nothing it is built
     from changed since the last build (tools/build_stamp.py), unless arguments follow ``--``."""
     install_groups(session, "docs")
-    stamp = Stamp(ROOT, BUILD, sphinx_arguments())
-    if not session.posargs and stamp.up_to_date():
+    arguments = sphinx_arguments()
+    stamp = Stamp(ROOT, BUILD, arguments)
+    inputs = stamp.inputs()  # taken before the build: an edit made while it runs is seen later
+    if not session.posargs and stamp.up_to_date(inputs):
         session.log(f"Site up to date (nothing it is built from changed): {stamp.path}")
         return
-    inputs = stamp.inputs()
-    arguments = [*sphinx_arguments(), *session.posargs]
-    built = session.run("python", "tools/run_sphinx.py", *arguments)  # python -m sphinx, but
-    # without the half second Python takes to free the build's heap at exit
+    # python -m sphinx, but without the half second Python takes to free the build's heap at exit
+    built = session.run("python", "tools/run_sphinx.py", *arguments, *session.posargs)
     if built is not None and not session.posargs:  # None: --install-only skipped the build
         stamp.write(inputs)
     session.log(f"Site built: {BUILD / 'html' / 'index.html'}")

@@ -80,21 +80,21 @@ def stamp(project: Path, monkeypatch: pytest.MonkeyPatch) -> Stamp:
 
 def test_the_stamp_holds_until_an_input_or_the_build_changes(project: Path, stamp: Stamp) -> None:
     build = stamp.build
-    assert not stamp.up_to_date()  # never built
+    assert not stamp.up_to_date(stamp.inputs())  # never built
     fake_build(build)
-    assert not stamp.up_to_date()  # built, but not by the docs session
+    assert not stamp.up_to_date(stamp.inputs())  # built, but not by the docs session
     stamp.write(stamp.inputs())
-    assert stamp.up_to_date()
+    assert stamp.up_to_date(stamp.inputs())
 
     (build / "doctrees" / "environment.pickle").write_bytes(b"another build's environment")
-    assert not stamp.up_to_date()  # the tests rebuilt the site from other inputs
+    assert not stamp.up_to_date(stamp.inputs())  # the tests rebuilt the site from other inputs
     stamp.write(stamp.inputs())
     (build / "html" / "index.html").unlink()
-    assert not stamp.up_to_date()
+    assert not stamp.up_to_date(stamp.inputs())
     fake_build(build)
     stamp.write(stamp.inputs())
     (project / "docs" / "index.md").write_text("edited\n")
-    assert not stamp.up_to_date()
+    assert not stamp.up_to_date(stamp.inputs())
 
 
 def test_a_stamp_taken_before_the_build_misses_no_edit_made_during_it(
@@ -104,7 +104,7 @@ def test_a_stamp_taken_before_the_build_misses_no_edit_made_during_it(
     (project / "docs" / "index.md").write_text("edited while Sphinx ran\n")
     fake_build(stamp.build)
     stamp.write(inputs)
-    assert not stamp.up_to_date()
+    assert not stamp.up_to_date(stamp.inputs())
 
 
 def test_every_file_sphinx_read_is_an_input_of_the_stamp(site: Path) -> None:

@@ -111,9 +111,9 @@ class Stamp:
         """The digest of the inputs as they are now: take it before the build starts."""
         return inputs_digest(self.root, self.arguments)
 
-    def up_to_date(self) -> bool:
-        """Whether the site was built from exactly the inputs there are now."""
-        expected = f"{self.inputs()} {build_state(self.build)}"
+    def up_to_date(self, inputs: str) -> bool:
+        """Whether the site was built from exactly ``inputs``, the digest :meth:`inputs` gives."""
+        expected = f"{inputs} {build_state(self.build)}"
         return self.path.is_file() and self.path.read_text() == expected
 
     def write(self, inputs: str) -> None:
