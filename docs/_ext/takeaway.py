@@ -258,8 +258,8 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
         # glued values, the numbers), and Sphinx rewrites the HTML whenever what it shows
         # changes: a notebook newer than all of them is already up to date. Remaking the
         # ten of them took a tenth of every prose edit's rebuild.
-        inputs = [path, Path(app.outdir) / f"{docname}.html"]
-        inputs += [path.parent / name for name in companions(source, path.parent)]
+        files = [path.parent / name for name in companions(source, path.parent)]
+        inputs = [path, Path(app.outdir) / f"{docname}.html", *files]
         newest = max(item.stat().st_mtime_ns for item in inputs)
         if target.is_file() and target.stat().st_mtime_ns > newest:
             continue
@@ -269,8 +269,8 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
             logger.warning("notebook of %s: %s", docname, problem)
             continue
         target.write_text(notebook, "utf-8")
-        for name in companions(source, path.parent):
-            shutil.copyfile(path.parent / name, target.parent / name)
+        for file in files:
+            shutil.copyfile(file, target.parent / file.name)
 
 
 def single_page_anchors(app: Sphinx, doctree: nodes.document, docname: str) -> None:
