@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -101,3 +103,21 @@ def test_a_killed_kernel_is_seen_to_exit(tmp_path: Path) -> None:
 
 def test_only_the_python_kernel_is_forked() -> None:
     assert warm_kernels.spawn(["/usr/bin/R", "--kernel"], {}, "/") is None
+
+
+def test_closing_ends_the_zygote_while_a_fork_of_the_build_lives() -> None:
+    """sphinx-sitemap forks a manager process that outlives the build's exit handlers; it holds
+    the zygote's standard input open, so closing must not wait for the end of that file."""
+    zygote = warm_kernels.Zygote(sys.executable, os.environ)
+    release = multiprocessing.get_context("fork").Event()
+    holder = multiprocessing.get_context("fork").Process(target=release.wait, args=(60,))
+    holder.start()
+    closer = threading.Thread(target=zygote.close, daemon=True)
+    try:
+        closer.start()
+        closer.join(timeout=30)
+        assert not closer.is_alive(), "closing waited for the end of a pipe a fork holds open"
+        assert zygote.process.poll() is not None
+    finally:
+        release.set()
+        holder.join()

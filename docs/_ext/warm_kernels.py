@@ -146,6 +146,11 @@ class Zygote:
         if os.getpid() != self.owner or self.process.stdin is None or self.process.stdin.closed:
             return
         self.process.stdin.close()
+        # A process forked from this one after the zygote started holds a copy of the pipe
+        # (sphinx-sitemap's multiprocessing manager lives until after this handler), so the
+        # end of file may come too late: the zygote would wait for it, and this process for the
+        # zygote. End of file remains for a build that dies without closing.
+        self.process.terminate()
         self.process.wait()
         shutil.rmtree(self.folder, ignore_errors=True)
 
