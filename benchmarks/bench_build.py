@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import fnmatch
+import json
 import os
 import pickle
 import re
@@ -42,7 +44,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 from jupyter_client.manager import AsyncKernelManager
-from lrsim_build import BUILD, UnixSocketKernelManager  # found through the line above
+from lrsim_build import (
+    BUILD,
+    READING_LOG,
+    READING_SECONDS,
+    UnixSocketKernelManager,
+)  # found through the line above
 from sphinx_command import sphinx_arguments  # found through the line above
 from working_tree import copy_working_tree  # found through the line above
 
@@ -103,8 +110,9 @@ def read_count(log: str) -> str:
     return f"{int(match[1]) + int(match[2])} read" if match else "? read"
 
 
-def edit_loop(repeats: int) -> None:
+def edit_loop(repeats: int, record: bool) -> None:
     rows = ["clean build", "one page's prose edited", "nothing changed", "one module edited"]
+    reading: dict[str, list[float]] = collections.defaultdict(list)
     walls: dict[str, list[float]] = {row: [] for row in rows}
     cpus: dict[str, list[float]] = {row: [] for row in rows}
     with tempfile.TemporaryDirectory() as folder:
@@ -112,6 +120,9 @@ def edit_loop(repeats: int) -> None:
         for repeat in range(repeats):
             shutil.rmtree(tree.root / "build", ignore_errors=True)
             results = {"clean build": tree.run()}
+            for line in (tree.root / "build" / "doctrees" / READING_LOG).read_text().splitlines():
+                entry = json.loads(line)
+                reading[entry["page"]].append(entry["seconds"])
             tree.edit(PROSE_PAGE, PROSE, f"{PROSE} ({repeat})")
             results["one page's prose edited"] = tree.run()
             results["nothing changed"] = tree.run()
@@ -134,6 +145,13 @@ def edit_loop(repeats: int) -> None:
             f"  {row:26} {statistics.median(walls[row]):6.1f} s ({each}); "
             f"{statistics.median(cpus[row]):.1f} s CPU"
         )
+    medians = {page: round(statistics.median(times), 2) for page, times in sorted(reading.items())}
+    print(f"\nReading each page in a clean build (with its execution), median of {repeats} (s)")
+    for page, seconds in medians.items():
+        print(f"  {page:40} {seconds:5.2f}")
+    if record:
+        READING_SECONDS.write_text(json.dumps(medians, indent=2) + "\n", encoding="utf-8")
+        print(f"written to {READING_SECONDS.relative_to(ROOT)}: commit it")
 
 
 def clean_build(build: Path, excluded: list[str]) -> tuple[float, dict[str, float]]:
@@ -251,12 +269,19 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs per median (default 3)")
     parser.add_argument("--parts", action="store_true", help="what each part adds instead")
     parser.add_argument("--kernel", action="store_true", help="where a page's kernel spends")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help=f"write the pages' reading times to {READING_SECONDS.name}",
+    )
     arguments = parser.parse_args()
     print(f"{os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.1f}")
     if arguments.kernel:
         kernel(arguments.repeats)
+    elif arguments.parts:
+        parts(arguments.repeats)
     else:
-        (parts if arguments.parts else edit_loop)(arguments.repeats)
+        edit_loop(arguments.repeats, arguments.record)
     print(f"load average at end {os.getloadavg()[0]:.1f}")
 
 

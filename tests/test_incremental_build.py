@@ -8,15 +8,20 @@ comes from Sphinx's ``env-before-read-docs`` event, which pages executed from My
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, page_text, sphinx_build
 
 import lrsim
+
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+from lrsim_build import READING_LOG, READING_SECONDS  # found through the line above
 
 HEADER = """\
 ---
@@ -162,9 +167,22 @@ def test_prose_edit_rereads_that_page_alone_and_executes_nothing(project: Projec
     untouched = (notebooks / "indirect.ipynb").stat().st_mtime_ns
     project.edit(project.docs / "direct.md", "A paragraph of prose.", "A paragraph of new prose.")
     assert project.rebuild() == ({"direct"}, set())
+    # The build's log of reading times (what `nox -s bench_build -- --record` plans with).
+    times = (project.build / "doctrees" / READING_LOG).read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["page"] for line in times] == ["direct"]
     # The edited page's download is remade; another page's is left as it was.
     assert "A paragraph of new prose." in (notebooks / "direct.ipynb").read_text(encoding="utf-8")
     assert (notebooks / "indirect.ipynb").stat().st_mtime_ns == untouched
+
+
+def test_the_reading_plan_names_only_the_book_s_pages() -> None:
+    pages = {
+        path.relative_to(ROOT / "docs").with_suffix("").as_posix()
+        for path in (ROOT / "docs").rglob("*.md")
+        if not path.relative_to(ROOT / "docs").parts[0].startswith("_")
+    }
+    planned = json.loads(READING_SECONDS.read_text(encoding="utf-8"))
+    assert set(planned) <= pages, "a page was renamed: run `nox -s bench_build -- --record`"
 
 
 def test_a_new_assertion_rereads_its_page_and_the_verification_page(project: Project) -> None:

@@ -27,6 +27,10 @@
   ``-D nb_execution_cache_path=...`` on the command line (as the build benchmark passes) is
   kept as the folder the pages' folders go in. One folder per page also means one reading
   process per cache database, so parallel readers never create the same tables at once.
+* **Readers that finish together, writers on every core.** :func:`balance_reading` orders the
+  pages for Sphinx's reading processes from the pages' measured reading times
+  (``reading_seconds.json``); :func:`write_on_every_core` gives the writing twice as many
+  processes as the reading, where Sphinx would keep one back.
 * **Extensions as inputs.** The config value ``lrsim_extensions_digest`` follows every file in
   ``docs/_ext``, so that a change in how pages are transformed reaches every page without a
   clean build.
@@ -39,10 +43,13 @@ from __future__ import annotations
 import ast
 import asyncio
 import hashlib
+import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from functools import partial
 from pathlib import Path
@@ -290,30 +297,86 @@ def code_cells(env: BuildEnvironment, path: Path, text: str) -> list[str] | None
     return [cell.source for cell in reader.read(text).cells if cell.cell_type == "code"]
 
 
-def balance_reading(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    """Order the documents so that Sphinx's parallel readers get even shares of the execution.
+READING_SECONDS = EXTENSIONS / "reading_seconds.json"
+"""Seconds each page took to read (and execute) in clean builds, medians written by
+``nox -s bench_build -- --record``: what :func:`balance_reading` plans with."""
+READING_LOG = "reading-seconds.jsonl"  # in the doctree folder: this build's own times
+_reading_started: dict[str, float] = {}
 
-    Sphinx cuts the list into fixed-size runs, one process each, so in alphabetical order one
-    process got the case studies and five other executed pages: two thirds of a clean build's
-    execution. A page's cost is estimated as the length of its code (deterministic, so both
-    builds of ``nox -s reproducible`` read in one order): heaviest first, each into the run with
-    the least so far that has room.
+
+def balance_reading(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Order the documents so that Sphinx's parallel readers finish together.
+
+    Sphinx cuts the list into fixed-size runs, one process each, started in order as processes
+    free up; in alphabetical order one process got the case studies and five other executed
+    pages. Each page's cost is its time in :data:`READING_SECONDS` (an unlisted page counts
+    as the median page), so both builds of ``nox -s reproducible`` read in one order. Heaviest
+    first, each page goes into the run that then finishes soonest, simulating the processes.
     """
     if app.parallel <= 1 or len(docnames) < 2:
         return
+    known = json.loads(READING_SECONDS.read_text(encoding="utf-8"))
+    typical = statistics.median(known.values())
+    cost = {docname: known.get(docname, typical) for docname in docnames}
     sizes = [len(run) for run in make_chunks(docnames, app.parallel)]
-    cost = {}
-    for docname in docnames:
-        path = Path(env.doc2path(docname))
-        code = code_cells(env, path, path.read_text(encoding="utf-8")) if path.is_file() else None
-        cost[docname] = sum(map(len, code or []))
+    docnames[:] = [name for run in plan_runs(cost, sizes, app.parallel) for name in run]
+
+
+def plan_runs(cost: dict[str, float], sizes: list[int], processes: int) -> list[list[str]]:
+    """Fill runs of the given sizes, heaviest page first, each into the run that then finishes
+    soonest (the whole reading first, then that run), as :func:`finishing_times` schedules.
+
+    >>> plan_runs({"a": 7, "b": 2, "c": 2, "d": 2, "e": 1}, [2, 2, 1], 2)
+    [['a', 'e'], ['b', 'c'], ['d']]
+    """
     runs: list[list[str]] = [[] for _ in sizes]
-    loads = [0] * len(sizes)
-    for docname in sorted(docnames, key=lambda name: (-cost[name], name)):
-        run = min((i for i in range(len(runs)) if len(runs[i]) < sizes[i]), key=loads.__getitem__)
-        runs[run].append(docname)
-        loads[run] += cost[docname]
-    docnames[:] = [docname for run in runs for docname in run]
+    loads = [0.0] * len(sizes)
+    for page in sorted(cost, key=lambda name: (-cost[name], name)):
+        outcomes = []
+        for i in (i for i in range(len(runs)) if len(runs[i]) < sizes[i]):
+            finishes = finishing_times(
+                [*loads[:i], loads[i] + cost[page], *loads[i + 1 :]], processes
+            )
+            outcomes.append((max(finishes), finishes[i], i))
+        chosen = min(outcomes)[2]
+        runs[chosen].append(page)
+        loads[chosen] += cost[page]
+    return runs
+
+
+def finishing_times(loads: list[float], processes: int) -> list[float]:
+    """When each run finishes if Sphinx's ParallelTasks starts them: the first ``processes``
+    at once, then each waiting run, the last added first, when a process frees up.
+
+    >>> finishing_times([5.0, 3.0, 1.0], 2)
+    [5.0, 3.0, 4.0]
+    """
+    finishes = [0.0] * len(loads)
+    free = sorted(loads[:processes])
+    finishes[:processes] = loads[:processes]
+    for i in reversed(range(processes, len(loads))):
+        start = free.pop(0)
+        finishes[i] = start + loads[i]
+        free = sorted([*free, finishes[i]])
+    return finishes
+
+
+def start_reading_log(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    (Path(app.doctreedir) / READING_LOG).unlink(missing_ok=True)
+
+
+def time_reading(app: Sphinx, docname: str, source: list[str]) -> None:
+    _reading_started[docname] = time.perf_counter()
+
+
+def log_reading_time(app: Sphinx, doctree: Any) -> None:
+    """Append this page's reading time to the build's log of them (read by the benchmark)."""
+    docname = app.env.docname
+    if docname in _reading_started:
+        seconds = time.perf_counter() - _reading_started.pop(docname)
+        entry = json.dumps({"page": docname, "seconds": round(seconds, 3)})
+        with open(Path(app.doctreedir) / READING_LOG, "a", encoding="utf-8") as log:
+            log.write(entry + "\n")  # one short write: the readers' lines never interleave
 
 
 def cache_folder(app: Sphinx, docname: str, text: str) -> tuple[Path, list[Path]] | None:
@@ -365,8 +428,14 @@ def warm_up_kernels(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> 
         path = Path(env.doc2path(docname))
         found = path.is_file() and cache_folder(app, docname, path.read_text(encoding="utf-8"))
         if found and not found[0].exists():
-            warm_kernels.start(sys.executable, os.environ)
+            start_zygote()
             return
+
+
+def start_zygote() -> None:
+    """Start the kernels' zygote, unless ``LRSIM_COLD_KERNELS`` asks for stock kernels."""
+    if not os.environ.get("LRSIM_COLD_KERNELS"):
+        warm_kernels.start(sys.executable, os.environ)
 
 
 def warm_up_kernels_early(app: Sphinx) -> None:
@@ -376,7 +445,20 @@ def warm_up_kernels_early(app: Sphinx) -> None:
     start them."""
     cache = Path(app.config.overrides.get("nb_execution_cache_path", BUILD / "jupyter_cache"))
     if not cache.exists():
-        warm_kernels.start(sys.executable, os.environ)
+        start_zygote()
+
+
+def write_on_every_core(app: Sphinx, builder: Any) -> None:
+    """Write the pages with twice as many processes as Sphinx reads them with.
+
+    Sphinx writes with one process fewer than it reads with, because its own process resolves
+    each page before it hands out a run of them; on two cores that left one writer, and the
+    pages were written one after another (3.4 s of a clean build). Twice as many processes cut
+    the pages into runs of a few: the first writers start while Sphinx still resolves later
+    pages, and the last run is short (2.4 s; one writer per core: 2.6 s).
+    """
+    if app.parallel > 1:
+        app.parallel *= 2
 
 
 def cache_compiled_templates(app: Sphinx) -> None:
@@ -402,8 +484,12 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # An "env" config value: a changed extension re-reads every page.
     app.add_config_value("lrsim_extensions_digest", digest(*sorted(EXTENSIONS.glob("*.*"))), "env")
     app.connect("config-inited", default_cache_path)
+    app.connect("source-read", time_reading, priority=0)
     app.connect("source-read", key_page)
+    app.connect("doctree-read", log_reading_time, priority=900)
     app.connect("env-before-read-docs", balance_reading)
     app.connect("env-before-read-docs", warm_up_kernels)
+    app.connect("env-before-read-docs", start_reading_log)
     app.connect("builder-inited", cache_compiled_templates)
+    app.connect("write-started", write_on_every_core)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
