@@ -175,7 +175,7 @@ def test_prose_edit_rereads_that_page_alone_and_executes_nothing(project: Projec
     assert (notebooks / "indirect.ipynb").stat().st_mtime_ns == untouched
 
 
-def test_the_reading_plan_names_only_the_book_s_pages() -> None:
+def test_the_reading_plan_names_only_pages_of_the_book() -> None:
     pages = {
         path.relative_to(ROOT / "docs").with_suffix("").as_posix()
         for path in (ROOT / "docs").rglob("*.md")

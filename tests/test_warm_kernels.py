@@ -106,8 +106,10 @@ def test_only_the_python_kernel_is_forked() -> None:
 
 
 def test_closing_ends_the_zygote_while_a_fork_of_the_build_lives() -> None:
-    """sphinx-sitemap forks a manager process that outlives the build's exit handlers; it holds
-    the zygote's standard input open, so closing must not wait for the end of that file."""
+    """A fork of the build (sphinx-sitemap's manager) outlives the build's exit handlers.
+
+    It holds the zygote's standard input open, so closing must not wait for the end of file.
+    """
     zygote = warm_kernels.Zygote(sys.executable, os.environ)
     release = multiprocessing.get_context("fork").Event()
     holder = multiprocessing.get_context("fork").Process(target=release.wait, args=(60,))
