@@ -34,6 +34,23 @@ def test_no_page_is_wider_than_a_phone(browser, base_url, pages):
     assert {path: width for path, width in widths.items() if width > 390} == {}
 
 
+def test_the_contents_sidebar_shows_its_entries_whole(browser, base_url, pages):
+    """A file name in inline code (``tests/test_incremental_build.py``) cannot break, and made
+    the verification page's contents 310 px wide in a 272 px sidebar: every entry was cut."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    overflowing = {}
+    for path in pages:
+        page.goto(base_url + path, wait_until="load")
+        sizes = page.evaluate(
+            """() => [...document.querySelectorAll('.bd-sidebar-secondary')]
+                 .map(side => [side.scrollWidth, side.clientWidth])"""
+        )
+        if any(scroll > client + 1 for scroll, client in sizes):
+            overflowing[path] = sizes
+    page.close()
+    assert overflowing == {}
+
+
 def test_wide_equations_open_at_their_start_on_a_phone(browser, base_url, pages):
     """pydata-sphinx-theme's reversed flex row opened ten wide equations scrolled to the end."""
     page = browser.new_page(viewport={"width": 390, "height": 844})
