@@ -88,19 +88,31 @@ def page_text(path: Path) -> str:
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup)))
 
 
+def source_pages() -> list[Path]:
+    """Every page of the book, as its MyST source under docs/ (the assets' folders excepted)."""
+    docs = ROOT / "docs"
+    return sorted(
+        path for path in docs.rglob("*.md") if not path.relative_to(docs).parts[0].startswith("_")
+    )
+
+
+def docname(source: Path) -> str:
+    """A page's name as Sphinx knows it ("adam/02-case-studies") from its source's path."""
+    return source.relative_to(ROOT / "docs").with_suffix("").as_posix()
+
+
 def equations() -> tuple[dict[str, str], dict[str, Counter[str]]]:
     """From the pages' sources: each labelled display equation (``$$ ... $$ (label)``) and the
     page that holds it, and per page how often its prose refers to each label (``{eq}``)."""
     labels: dict[str, str] = {}
     references: dict[str, Counter[str]] = {}
-    for path in sorted((ROOT / "docs").rglob("*.md")):
-        docname = path.relative_to(ROOT / "docs").with_suffix("").as_posix()
-        if docname.startswith("_"):
-            continue
+    for path in source_pages():
         source = path.read_text(encoding="utf-8")
-        labels |= dict.fromkeys(re.findall(r"^\$\$ \(([\w-]+)\)$", source, re.MULTILINE), docname)
+        labels |= dict.fromkeys(
+            re.findall(r"^\$\$ \(([\w-]+)\)$", source, re.MULTILINE), docname(path)
+        )
         if found := re.findall(r"\{eq\}`([\w-]+)`", source):
-            references[docname] = Counter(found)
+            references[docname(path)] = Counter(found)
     return labels, references
 
 

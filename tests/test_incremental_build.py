@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, page_text, sphinx_build
+from conftest import ROOT, docname, page_text, source_pages, sphinx_build
 
 import lrsim
 
@@ -176,11 +176,7 @@ def test_prose_edit_rereads_that_page_alone_and_executes_nothing(project: Projec
 
 
 def test_the_reading_plan_names_only_pages_of_the_book() -> None:
-    pages = {
-        path.relative_to(ROOT / "docs").with_suffix("").as_posix()
-        for path in (ROOT / "docs").rglob("*.md")
-        if not path.relative_to(ROOT / "docs").parts[0].startswith("_")
-    }
+    pages = {docname(path) for path in source_pages()}
     planned = json.loads(READING_SECONDS.read_text(encoding="utf-8"))
     assert set(planned) <= pages, "a page was renamed: run `nox -s bench_build -- --record`"
 

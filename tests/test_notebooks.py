@@ -20,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import docname, source_pages
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,12 +32,8 @@ KERNEL = "lrsim-reader"
 
 def executable_pages() -> list[str]:
     """docnames of the pages with code cells, from the sources (not from the build)."""
-    docs = ROOT / "docs"
     return sorted(
-        path.relative_to(docs).with_suffix("").as_posix()
-        for path in docs.rglob("*.md")
-        if not path.relative_to(docs).parts[0].startswith("_")
-        and is_notebook(path.read_text(encoding="utf-8"))
+        docname(path) for path in source_pages() if is_notebook(path.read_text(encoding="utf-8"))
     )
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-from conftest import ROOT, glued, page_text, pasted_texts
+from conftest import ROOT, glued, page_text, pasted_texts, source_pages
 
 from lrsim.adam_dynamics import adam_on_parabola, momentum_threshold
 from lrsim.case_studies import EPOCHS, PLATEAU_RATES, RATES
@@ -90,14 +90,6 @@ def resources(page: Path) -> ResourceCollector:
     collector = ResourceCollector()
     collector.feed(page.read_text(encoding="utf-8"))
     return collector
-
-
-def source_pages() -> list[Path]:
-    """Every page of the book, as its MyST source under docs/ (the assets' folders excepted)."""
-    docs = ROOT / "docs"
-    return sorted(
-        path for path in docs.rglob("*.md") if not path.relative_to(docs).parts[0].startswith("_")
-    )
 
 
 def test_every_source_page_was_built(site):
