@@ -73,6 +73,7 @@ import lrsim
 DOCS = Path(__file__).resolve().parents[1]
 BUILD = DOCS.parent / "build"
 EXTENSIONS = DOCS / "_ext"
+EXECUTION_CACHE = BUILD / "jupyter_cache"  # MyST-NB's, unless -D nb_execution_cache_path=...
 UNDATED = "1767225600"  # 2026-01-01, for a build outside a git clone
 
 
@@ -443,7 +444,7 @@ def warm_up_kernels_early(app: Sphinx) -> None:
     no execution cache at all (a clean build: every page will execute). Its imports then run on
     the core that the loading leaves idle, a second before :func:`warm_up_kernels` would
     start them."""
-    cache = Path(app.config.overrides.get("nb_execution_cache_path", BUILD / "jupyter_cache"))
+    cache = Path(app.config.overrides.get("nb_execution_cache_path", EXECUTION_CACHE))
     if not cache.exists():
         start_zygote()
 
@@ -472,7 +473,7 @@ def cache_compiled_templates(app: Sphinx) -> None:
 
 def default_cache_path(app: Sphinx, config: Config) -> None:
     if "nb_execution_cache_path" not in config.overrides:
-        config.nb_execution_cache_path = str(BUILD / "jupyter_cache")
+        config.nb_execution_cache_path = str(EXECUTION_CACHE)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
