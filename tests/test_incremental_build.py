@@ -13,15 +13,21 @@ import os
 import re
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, docname, page_text, source_pages, sphinx_build
+from sphinx.util.parallel import ParallelTasks
 
 import lrsim
 
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-from lrsim_build import READING_LOG, READING_SECONDS  # found through the line above
+from lrsim_build import (  # found through the line above
+    READING_LOG,
+    READING_SECONDS,
+    finishing_times,
+)
 
 HEADER = """\
 ---
@@ -179,6 +185,19 @@ def test_the_reading_plan_names_only_pages_of_the_book() -> None:
     pages = {docname(path) for path in source_pages()}
     planned = json.loads(READING_SECONDS.read_text(encoding="utf-8"))
     assert set(planned) <= pages, "a page was renamed: run `nox -s bench_build -- --record`"
+
+
+def test_sphinx_starts_waiting_runs_as_the_reading_plan_assumes() -> None:
+    """finishing_times models Sphinx's ParallelTasks: a run that waits for a process starts
+    when one frees up, the last added first. With one process and a first run still busy,
+    runs 1 and 2 wait, and 2 starts (and so finishes) before 1."""
+    finished: list[int] = []
+    tasks = ParallelTasks(1)
+    for run, seconds in enumerate((0.3, 0.0, 0.0)):
+        tasks.add_task(time.sleep, seconds, lambda _, __, run=run: finished.append(run))
+    tasks.join()
+    assert finished == [0, 2, 1]
+    assert finishing_times([0.3, 0.1, 0.1], 1) == pytest.approx([0.3, 0.5, 0.4])
 
 
 def test_a_new_assertion_rereads_its_page_and_the_verification_page(project: Project) -> None:
